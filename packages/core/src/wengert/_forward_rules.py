@@ -1,0 +1,418 @@
+"""Forward-mode (JVP) rules for the autograd primitives that ship only a VJP.
+
+Importing this module imports every ``autograd.numpy`` / ``autograd.scipy`` / ``autograd.misc``
+submodule and registers a JVP for each primitive that has a VJP but no JVP. The explicit rules
+below are written with autograd.numpy operations, so they are differentiable themselves (jvp of
+jvp, forward over reverse). Whatever is left (the scipy.stats distributions) gets
+``_jvp_from_vjp``: the JVP as the transpose of autograd's VJP.
+
+Tangent conventions follow autograd's VJPs: cholesky symmetrizes the tangent, eigh reads only
+its ``UPLO`` triangle (as LAPACK does), solve_triangular only the triangle it solves with.
+"""
+
+import importlib
+import inspect
+import pkgutil
+import sys
+
+import numpy as onp
+
+import autograd.builtins as ab
+import autograd.numpy as anp
+import autograd.numpy.fft as afft
+import autograd.numpy.linalg as ala
+import autograd.scipy.integrate as aint
+import autograd.scipy.linalg as asla
+import autograd.scipy.signal as asig
+import autograd.scipy.special as sp
+from autograd import make_jvp
+from autograd.core import make_vjp, primitive_jvps, primitive_vjps
+from autograd.extend import def_linear, defjvp, defjvp_argnum, defjvp_argnums, vspace
+from autograd.misc.fixed_points import fixed_point
+from autograd.misc.flatten import flatten
+
+_PACKAGES = ("autograd.numpy", "autograd.scipy", "autograd.misc")
+
+
+def _import_all():
+    """Import every submodule of _PACKAGES (and autograd.builtins): they define primitives."""
+    importlib.import_module("autograd.builtins")
+    for name in _PACKAGES:
+        package = importlib.import_module(name)
+        for info in pkgutil.walk_packages(package.__path__, name + "."):
+            importlib.import_module(info.name)
+
+
+_import_all()
+_JVPS_BEFORE = frozenset(primitive_jvps)
+
+# Primitives deliberately left without a JVP, as (qualified name, reason) pairs.
+JVP_EXCEPTIONS: tuple[tuple[str, str], ...] = ()
+
+
+def primitive_names():
+    """Map each autograd primitive to a name, the shortest ``autograd.*`` module path exporting it."""
+    names = {}
+    modules = sorted((m for m in list(sys.modules) if m.startswith("autograd")), key=len)
+    for module_name in reversed(modules):
+        for attr, value in list(vars(sys.modules[module_name]).items()):
+            if inspect.isfunction(value) and (value in primitive_vjps or value in primitive_jvps):
+                names[value] = f"{module_name}.{attr}"
+    return names
+
+
+def missing_jvps() -> list[str]:
+    """Names of the primitives that have a VJP but no JVP, after importing all submodules."""
+    _import_all()
+    names = primitive_names()
+    missing = [f for f in primitive_vjps if f not in primitive_jvps]
+    return sorted(names.get(f, getattr(f, "__qualname__", repr(f))) for f in missing)
+
+
+def _like(ans, *parts):
+    """A tangent of the same (named)tuple type as the primitive's output ``ans``."""
+    return vspace(ans).seq_type(*parts)
+
+
+# ---------------------------------------------------------------- numpy and builtins
+
+defjvp(anp.hypot, lambda g, ans, x, y: g * x / ans, lambda g, ans, x, y: g * y / ans)
+defjvp(anp.astype, "same")
+defjvp(ab._make_dict, lambda g, ans, keys, vals: ab._make_dict(keys, g), argnums=(1,))
+
+
+def _extend_jvp(left, argnum, g, ans, args, kwargs):
+    """Scatter the tangent of one argument of ``seq + elts`` (or ``elts + seq``) into the result."""
+    n_seq, n_elts = len(args[0]), len(args) - 1
+    if argnum == 0:
+        where = slice(n_elts, None) if left else slice(0, n_seq)
+    else:
+        where = argnum - 1 if left else n_seq + argnum - 1
+    return ab.container_untake(g, where, vspace(ans))
+
+
+defjvp_argnum(ab.sequence_extend_right, lambda *a: _extend_jvp(False, *a))
+defjvp_argnum(ab.sequence_extend_left, lambda *a: _extend_jvp(True, *a))
+
+# ---------------------------------------------------------------- numpy.linalg
+# Matrix forward derivatives: M. Giles, "An extended collection of matrix derivative results
+# for forward and reverse mode algorithmic differentiation" (2008), sec. 3.
+
+
+def _T(x):
+    return anp.swapaxes(x, -1, -2)
+
+
+def _H(x):
+    return anp.conj(_T(x))
+
+
+def _diag_part(x):
+    return anp.diagonal(x, axis1=-1, axis2=-2)
+
+
+def _trace(x):
+    return anp.sum(_diag_part(x), -1)
+
+
+def _inverse_gaps(w):
+    """F[..., i, j] = 1 / (w_j - w_i) off the diagonal, 0 on it."""
+    eye = anp.eye(anp.shape(w)[-1])
+    return (1 - eye) / (w[..., None, :] - w[..., :, None] + eye)
+
+
+defjvp(ala.det, lambda g, ans, x: ans * _trace(ala.solve(x, g)))
+defjvp(ala.inv, lambda g, ans, x: -ans @ g @ ans)
+
+
+def _slogdet_jvp(g, ans, x):
+    """t = d log det A = tr(A⁻¹ dA): d log|det A| = Re t, d sign = i Im(t) sign (0 for real A)."""
+    sign, _ = ans
+    t = _trace(ala.solve(x, g))
+    dsign = 1j * anp.imag(t) * sign if anp.iscomplexobj(sign) else anp.zeros_like(sign)
+    return _like(ans, dsign, anp.real(t))
+
+
+defjvp(ala.slogdet, _slogdet_jvp)
+
+
+def _solve_jvp_a(g, ans, a, b):
+    """x = A⁻¹ b ⇒ dx = -A⁻¹ dA x; b is a vector (numpy 2 rule) only when it is 1-D."""
+    x = ans[..., None] if anp.ndim(b) == 1 else ans
+    return anp.reshape(-ala.solve(a, g @ x), anp.shape(ans))
+
+
+defjvp(ala.solve, _solve_jvp_a, lambda g, ans, a, b: ala.solve(a, g))
+
+
+def _cholesky_jvp(g, L, a):
+    """dL = L Φ(L⁻¹ dA L⁻ᴴ) with dA = (g + gᴴ)/2 and Φ = lower triangle, halved diagonal.
+
+    I. Murray, "Differentiation of the Cholesky decomposition", arXiv:1602.07527 (2016), eq. 10.
+    """
+    da = (g + _H(g)) / 2
+    phi = _H(ala.solve(L, _H(ala.solve(L, da))))
+    return L @ (anp.tril(phi) / (1 + anp.eye(anp.shape(L)[-1])))
+
+
+defjvp(ala.cholesky, _cholesky_jvp)
+
+
+def _eigh_jvp(g, ans, x, UPLO="L"):
+    """A = V diag(w) Vᴴ, P = Vᴴ dA V ⇒ dw = diag(P), dV = V (F ∘ P), F_ij = 1/(w_j - w_i).
+
+    dA is the Hermitian matrix that eigh reads: the UPLO triangle of g, mirrored, with a real
+    diagonal (the convention of autograd's VJP). dV is inf/nan for degenerate eigenvalues.
+    """
+    w, v = ans
+    off = anp.tril(g, -1) if UPLO == "L" else anp.triu(g, 1)
+    da = off + _H(off) + anp.real(g) * anp.eye(anp.shape(g)[-1])
+    p = _H(v) @ da @ v
+    return _like(ans, anp.real(_diag_part(p)), v @ (_inverse_gaps(w) * p))
+
+
+defjvp(ala.eigh, _eigh_jvp)
+
+
+def _eig_jvp(g, ans, x):
+    """A V = V diag(w), P = V⁻¹ dA V ⇒ dw = diag(P), dV = V (F ∘ P) + V D, F_ij = 1/(w_j - w_i).
+
+    The diagonal D keeps LAPACK's normalisation (geev): unit-norm columns, whose entry of largest
+    modulus is real when they are complex.
+    """
+    w, v = ans
+    p = ala.solve(v, g @ v)
+    dv = v @ (_inverse_gaps(w) * p)
+    dv = dv - v * anp.real(anp.sum(anp.conj(v) * dv, axis=-2, keepdims=True))
+    if anp.iscomplexobj(v):
+        largest = anp.argmax(anp.abs(v), axis=-2)[..., None, :] == onp.arange(anp.shape(v)[-1])[:, None]
+        fix = anp.imag(anp.sum(dv * largest, -2, keepdims=True)) / anp.real(anp.sum(v * largest, -2, keepdims=True))
+        dv = dv - 1j * v * fix
+    return _like(ans, _diag_part(p), dv)
+
+
+defjvp(ala.eig, _eig_jvp)
+
+
+def _svd_jvp(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
+    """A = U S Vᴴ, P = Uᴴ dA V, F_ij = 1/(s_j² - s_i²) ⇒ ds = Re diag(P),
+    dU = U (F ∘ (P S + S Pᴴ) + i Im diag(P) S⁻¹) + (I - U Uᴴ) dA V S⁻¹,
+    dV = V (F ∘ (S P + Pᴴ S)) + (I - V Vᴴ) dAᴴ U S⁻¹.
+
+    J. Townsend, "Differentiating the singular value decomposition" (2016); the phase of the
+    complex case is put in U, as autograd's VJP does. Full matrices only for square A.
+    """
+    if not compute_uv:
+        u, _, vh = ala.svd(a, full_matrices=False)
+        return anp.real(_diag_part(_H(u) @ g @ _H(vh)))
+    m, n = anp.shape(a)[-2:]
+    if full_matrices and m != n:
+        raise NotImplementedError("JVP of svd not implemented for full_matrices=True")
+    u, s, vh = ans
+    v = _H(vh)
+    p = _H(u) @ g @ v
+    f, s_row, s_col = _inverse_gaps(s**2), s[..., None, :], s[..., :, None]
+    du = u @ (f * (p * s_row + s_col * _H(p)))
+    dv = v @ (f * (s_col * p + _H(p) * s_row))
+    if anp.iscomplexobj(p):
+        du = du + 1j * u * anp.imag(_diag_part(p))[..., None, :] / s_row
+    if m > n:
+        gv = g @ v
+        du = du + (gv - u @ (_H(u) @ gv)) / s_row
+    if n > m:
+        gu = _H(g) @ u
+        dv = dv + (gu - v @ (vh @ gu)) / s_row
+    return _like(ans, du, anp.real(_diag_part(p)), _H(dv))
+
+
+defjvp(ala.svd, _svd_jvp)
+
+
+def _pinv_jvp(g, ans, a, *args, **kwargs):
+    """dA⁺ = -A⁺ dA A⁺ + A⁺A⁺ᴴ dAᴴ (I - A A⁺) + (I - A⁺A) dAᴴ A⁺ᴴA⁺, for A of constant rank.
+
+    G. Golub and V. Pereyra, SIAM J. Numer. Anal. 10 (1973), Theorem 4.3.
+    """
+    p, gh = ans, _H(g)
+    left = p @ (_H(p) @ gh)
+    right = gh @ _H(p) @ p
+    return -p @ g @ p + left - left @ a @ p + right - p @ (a @ right)
+
+
+defjvp(ala.pinv, _pinv_jvp)
+
+# ---------------------------------------------------------------- numpy.fft: all linear
+
+for _transform in (afft.fft, afft.ifft, afft.fft2, afft.ifft2, afft.fftn, afft.ifftn,
+                   afft.rfft, afft.irfft, afft.rfft2, afft.irfft2, afft.rfftn, afft.irfftn,
+                   afft.fftshift, afft.ifftshift, afft.truncate_pad):
+    defjvp(_transform, "same")
+
+# ---------------------------------------------------------------- scipy.special: elementwise
+
+_SQRT_PI = onp.sqrt(onp.pi)
+
+defjvp(sp.erf, lambda g, ans, x: 2 / _SQRT_PI * anp.exp(-(x**2)) * g)
+defjvp(sp.erfc, lambda g, ans, x: -2 / _SQRT_PI * anp.exp(-(x**2)) * g)
+defjvp(sp.erfinv, lambda g, ans, x: _SQRT_PI / 2 * anp.exp(ans**2) * g)
+defjvp(sp.erfcinv, lambda g, ans, x: -_SQRT_PI / 2 * anp.exp(ans**2) * g)
+defjvp(sp.logit, lambda g, ans, x: g / (x * (1 - x)))
+defjvp(sp.expit, lambda g, ans, x: g * ans * (1 - ans))
+defjvp(sp.gamma, lambda g, ans, x: g * ans * sp.psi(x))
+defjvp(sp.gammaln, lambda g, ans, x: g * sp.psi(x))
+defjvp(sp.rgamma, lambda g, ans, x: -g * ans * sp.psi(x))
+defjvp(sp.gammasgn, None)
+defjvp(sp.psi, lambda g, ans, x: g * sp.polygamma(1, x))
+defjvp(sp.digamma, lambda g, ans, x: g * sp.polygamma(1, x))
+defjvp(sp.polygamma, None, lambda g, ans, n, x: g * sp.polygamma(n + 1, x))
+defjvp(
+    sp.multigammaln,
+    lambda g, ans, a, d: g * anp.sum(sp.digamma(anp.expand_dims(a, -1) - anp.arange(d) / 2), -1),
+    None,
+)
+defjvp(sp.gammainc, lambda g, ans, a, x: g * anp.exp(-x) * x ** (a - 1) / sp.gamma(a), argnums=[1])
+defjvp(sp.gammaincc, lambda g, ans, a, x: -g * anp.exp(-x) * x ** (a - 1) / sp.gamma(a), argnums=[1])
+defjvp(
+    sp.beta,
+    lambda g, ans, a, b: g * ans * (sp.psi(a) - sp.psi(a + b)),
+    lambda g, ans, a, b: g * ans * (sp.psi(b) - sp.psi(a + b)),
+)
+defjvp(
+    sp.betaln,
+    lambda g, ans, a, b: g * (sp.psi(a) - sp.psi(a + b)),
+    lambda g, ans, a, b: g * (sp.psi(b) - sp.psi(a + b)),
+)
+defjvp(
+    sp.betainc,
+    lambda g, ans, a, b, x: g * x ** (a - 1) * (1 - x) ** (b - 1) / sp.beta(a, b),
+    argnums=[2],
+)
+# Bessel functions (DLMF 10.6.1-2, 10.29.1); the order is an integer (or, for jv/iv/ive,
+# a real number without closed-form derivative, hence no rule).
+defjvp(sp.j0, lambda g, ans, x: -g * sp.j1(x))
+defjvp(sp.y0, lambda g, ans, x: -g * sp.y1(x))
+defjvp(sp.j1, lambda g, ans, x: g * (sp.j0(x) - sp.jn(2, x)) / 2)
+defjvp(sp.y1, lambda g, ans, x: g * (sp.y0(x) - sp.yn(2, x)) / 2)
+defjvp(sp.jn, lambda g, ans, v, x: g * (sp.jn(v - 1, x) - sp.jn(v + 1, x)) / 2, argnums=[1])
+defjvp(sp.yn, None, lambda g, ans, n, x: g * (sp.yn(n - 1, x) - sp.yn(n + 1, x)) / 2)
+defjvp(sp.i0, lambda g, ans, x: g * sp.i1(x))
+defjvp(sp.i1, lambda g, ans, x: g * (sp.i0(x) + sp.iv(2, x)) / 2)
+defjvp(sp.iv, lambda g, ans, v, x: g * (sp.iv(v - 1, x) + sp.iv(v + 1, x)) / 2, argnums=[1])
+defjvp(
+    sp.ive,
+    lambda g, ans, v, x: g * ((sp.ive(v - 1, x) + sp.ive(v + 1, x)) / 2 - anp.sign(x) * ans),
+    argnums=[1],
+)
+
+# ---------------------------------------------------------------- scipy.linalg, signal
+
+
+def _solve_triangular_jvp_a(g, ans, a, b, trans=0, lower=False, unit_diagonal=False, **kwargs):
+    """x = op(A)⁻¹ b ⇒ dx = -op(A)⁻¹ op(dA) x, dA being the part of g that the solve reads."""
+    k = int(unit_diagonal)
+    da = anp.tril(g, -k) if lower else anp.triu(g, k)
+    op_da = {0: da, "N": da, 1: _T(da), "T": _T(da), 2: _H(da), "C": _H(da)}[trans]
+    return -asla.solve_triangular(
+        a, op_da @ ans, trans=trans, lower=lower, unit_diagonal=unit_diagonal, **kwargs
+    )
+
+
+defjvp(
+    asla.solve_triangular,
+    _solve_triangular_jvp_a,
+    lambda g, ans, a, b, *args, **kwargs: asla.solve_triangular(a, g, *args, **kwargs),
+)
+
+
+def _banded_matmul(l_and_u, ab, x):
+    """A @ x for the banded A stored as in solve_banded: ab[u + i - j, j] = A[i, j]."""
+    (lower, upper), n = l_and_u, anp.shape(ab)[-1]
+    y = 0.0
+    for row in range(lower + upper + 1):
+        shift = row - upper  # ab[row, j] = A[j + shift, j]
+        if abs(shift) < n:
+            before, after = max(shift, 0), max(-shift, 0)
+            terms = (anp.reshape(ab[row], (n,) + (1,) * (anp.ndim(x) - 1)) * x)[after : n - before]
+            zeros = lambda k: anp.zeros((k,) + anp.shape(x)[1:])  # noqa: E731
+            y = y + anp.concatenate([zeros(before), terms, zeros(after)])
+    return y
+
+
+defjvp(
+    asla.solve_banded,
+    lambda g, ans, lu, ab, b, **kw: -asla.solve_banded(lu, ab, _banded_matmul(lu, g, ans), **kw),
+    lambda g, ans, lu, ab, b, **kw: asla.solve_banded(lu, ab, g, **kw),
+    argnums=[1, 2],
+)
+def_linear(asig.convolve)  # bilinear: the JVP in one argument is the same convolution
+
+# ---------------------------------------------------------------- odeint and fixed_point
+
+
+def _odeint_jvp(argnums, gs, yt, args, kwargs):
+    """Forward sensitivities of y' = f(y, t, *p), y(t0) = y0 (Hairer, Nørsett & Wanner I.14):
+    s = ∂y·(dy0, dp) solves s' = ∂f/∂y s + ∂f/∂p dp, s(t0) = dy0 - f(y0, t0) dt0,
+    and the tangent of y(t_i) is s(t_i) + f(y(t_i), t_i) dt_i.
+    """
+    func, y0, t, func_args = args
+    flat_p, unflatten = flatten(func_args)
+    tangents = dict(zip(argnums, gs))
+    dy0 = tangents.get(1, vspace(y0).zeros())
+    dt = tangents.get(2, vspace(t).zeros())
+    dp = flatten(tangents[3])[0] if 3 in tangents else vspace(flat_p).zeros()
+    size = anp.size(y0)
+
+    def flat_func(y, t, p):
+        return func(y, t, *unflatten(p))
+
+    def augmented(z, t, p, dp):
+        dydt, dsdt = make_jvp(flat_func, argnum=(0, 2))(z[:size], t, p)((z[size:], dp))
+        return anp.concatenate([dydt, dsdt])
+
+    z0 = anp.concatenate([y0, dy0 - flat_func(y0, t[0], flat_p) * dt[0]])
+    st = aint.odeint(augmented, z0, t, ab.tuple((flat_p, dp)), **kwargs)[:, size:]
+    rates = anp.stack([flat_func(yt[i], t[i], flat_p) for i in range(len(t))])
+    return st + rates * dt[:, None]
+
+
+defjvp_argnums(aint.odeint, _odeint_jvp)
+
+
+def _fixed_point_jvp(g, ans, f, a, x0, distance, tol):
+    """x* = f(a)(x*) ⇒ dx* = ∂ₓf dx* + ∂ₐf da, itself a fixed point (implicit function theorem)."""
+    da_term = make_jvp(lambda a: f(a)(ans))(a)(g)[1]
+
+    def tangent_map(params):
+        a, x_star, b = params
+        return lambda dx: vspace(x_star).add(make_jvp(f(a))(x_star)(dx)[1], b)
+
+    return fixed_point(tangent_map, ab.tuple((a, ans, da_term)), vspace(ans).zeros(), distance, tol)
+
+
+defjvp(fixed_point, None, _fixed_point_jvp, None)
+
+# ---------------------------------------------------------------- fallback: transpose the VJP
+
+
+def _jvp_from_vjp(vjpmaker):
+    """The VJP is linear in its cotangent u, so J v = ∇_u <VJP(u), v>.
+
+    <c, v> = Re Σ c·v (no conjugation: autograd's complex VJPs are conjugated transposes),
+    spelled with the vspace's covector and inner product so that it also works for containers.
+    """
+
+    def jvp(argnums, gs, ans, args, kwargs):
+        vjp = vjpmaker(argnums, ans, args, kwargs)
+
+        def pairing(u):
+            return sum(vspace(v).inner_prod(vspace(v).covector(c), v) for c, v in zip(vjp(u), gs))
+
+        return make_vjp(pairing, vspace(ans).zeros())[0](1.0)
+
+    return jvp
+
+
+EXPLICIT_RULES = tuple(f for f in primitive_jvps if f not in _JVPS_BEFORE)
+FALLBACK_RULES = tuple(f for f in primitive_vjps if f not in primitive_jvps)
+for _fun in FALLBACK_RULES:
+    defjvp_argnums(_fun, _jvp_from_vjp(primitive_vjps[_fun]))

@@ -1,0 +1,1 @@
+"""Demos that ship with the core (domain demos live in their packages)."""

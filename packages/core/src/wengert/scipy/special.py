@@ -1,0 +1,5 @@
+"""``wengert.scipy.special``: autograd's ``scipy.special`` namespace, re-exported unchanged."""
+
+from autograd.scipy.special import *  # noqa: F403
+
+from wengert import _forward_rules  # noqa: F401,E402
