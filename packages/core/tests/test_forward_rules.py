@@ -1,13 +1,10 @@
 """Tests of wengert._forward_rules: every primitive with a VJP has a JVP, and the JVPs are right.
 
 Derivatives along a line t -> f(x + t v) are compared with 4th-order central differences
-(float64, relative tolerance 1e-7 unless an example says otherwise).
+(float64, relative tolerance 1e-7).
 """
 
-from typing import NamedTuple
-
-import numpy as np
-import pytest
+from dataclasses import dataclass, field
 
 import autograd.builtins as ab
 import autograd.numpy as anp
@@ -18,6 +15,8 @@ import autograd.scipy.linalg as asla
 import autograd.scipy.signal as asig
 import autograd.scipy.special as sp
 import autograd.scipy.stats as st
+import numpy as np
+import pytest
 import wengert  # noqa: F401  (registers the rules)
 from autograd import grad, hessian, make_jvp, make_vjp
 from autograd.core import primitive_jvps, primitive_vjps
@@ -80,23 +79,29 @@ def assert_close(actual, expected, rtol=1e-7, atol=1e-10):
     assert err <= rtol * scale + atol, f"error {err:.3g} for a derivative of norm {scale:.3g}"
 
 
-def check_jvp(f, x, v, rtol=1e-7):
-    line = lambda t: f(x + t * v)  # noqa: E731
-    assert_close(fwd(line), fd(line), rtol)
+def check_jvp(f, x, v):
+    line = lambda t: f(x + t * v)
+    assert_close(fwd(line), fd(line))
 
 
 # ---------------------------------------------------------------- (a) coverage
 
 
-def test_no_primitive_with_a_vjp_lacks_a_jvp():
-    assert missing_jvps() == sorted(name for name, _ in JVP_EXCEPTIONS)
+# Only autograd's primitives: other tests may define throwaway primitives with a VJP alone.
+
+
+def test_no_autograd_primitive_with_a_vjp_lacks_a_jvp():
+    missing = [name for name in missing_jvps() if name.startswith("autograd.")]
+    assert missing == sorted(name for name, _ in JVP_EXCEPTIONS)
 
 
 def test_enumeration_of_vjp_primitives():
-    missing = {NAMES.get(f, repr(f)) for f in primitive_vjps if f not in primitive_jvps}
+    names = primitive_names()
+    missing = {names[f] for f in primitive_vjps if f in names and f not in primitive_jvps}
     assert missing == {name for name, _ in JVP_EXCEPTIONS}
     assert set(EXPLICIT_RULES + FALLBACK_RULES) <= set(primitive_jvps)
     assert {ala.eigh, afft.rfftn, sp.ive, st.t.logcdf, aint.odeint} <= set(primitive_vjps)
+    assert NAMES[st.norm.pdf] == "autograd.scipy.stats.norm.pdf"
 
 
 # ---------------------------------------------------------------- (b) named checks
@@ -109,7 +114,10 @@ TALL, WIDE = R.standard_normal((5, 3)), R.standard_normal((3, 5))
 Q = np.linalg.qr(R.standard_normal((4, 4)))[0]
 SYM = Q @ np.diag([-1.0, 0.5, 2.0, 4.0]) @ Q.T  # well separated eigenvalues
 SPD = SYM + 2 * np.eye(4)
-B_VEC, B_MAT = R.standard_normal(4), R.standard_normal((4, 2))
+M = R.standard_normal((4, 4))
+HERMITIAN = SYM + 0.3j * (M - M.T)
+HPD = HERMITIAN + 4 * np.eye(4)
+B_VEC, B_MAT, B_BATCH = (R.standard_normal(shape) for shape in (4, (4, 2), (3, 4, 2)))
 X8, X3D = R.standard_normal(8), R.standard_normal((3, 4, 5))
 Z5 = R.standard_normal(5) + 1j * R.standard_normal(5)
 LOWER = np.tril(A)
@@ -128,25 +136,35 @@ def _svd_product(a):
 NAMED = {
     "det": (ala.det, A),
     "det-batched": (ala.det, A_BATCH),
+    "det-complex": (ala.det, A_COMPLEX),
     "slogdet": (lambda a: ala.slogdet(a)[1], A),
     "slogdet-complex": (lambda a: ala.slogdet(a)[1], A_COMPLEX),
     "slogdet-complex-sign": (lambda a: ala.slogdet(a)[0], A_COMPLEX),
     "inv": (ala.inv, A),
+    "inv-complex": (ala.inv, A_COMPLEX),
     "solve-a-vector-b": (lambda a: ala.solve(a, B_VEC), A),
     "solve-a-matrix-b": (lambda a: ala.solve(a, B_MAT), A),
     "solve-a-batched": (lambda a: ala.solve(a, B_VEC[:3]), A_BATCH),
     "solve-b-vector": (lambda b: ala.solve(A, b), B_VEC),
     "solve-b-matrix": (lambda b: ala.solve(A, b), B_MAT),
+    "solve-a-batched-b": (lambda a: ala.solve(a, B_BATCH), A),
+    "solve-b-batched": (lambda b: ala.solve(A, b), B_BATCH),
     "cholesky": (lambda s: ala.cholesky((s + s.T) / 2), SPD),
+    "cholesky-complex": (lambda s: ala.cholesky((s + anp.conj(s.T)) / 2), HPD),
     "eigh-values": (lambda s: ala.eigh(s)[0], SYM),
     "eigh-values-upper": (lambda s: ala.eigh(s, UPLO="U")[0], SYM),
+    "eigh-values-complex": (lambda s: ala.eigh(s)[0], HERMITIAN),
     "eigh-projector": (_projector, SYM),
+    "eigh-batched": (lambda s: flat(ala.eigh(s)), A_BATCH + np.swapaxes(A_BATCH, -1, -2)),
     "eig-values": (lambda a: ala.eig(a)[0], A),
     "svd-values": (lambda a: ala.svd(a, compute_uv=False), TALL),
     "svd-tall": (_svd_product, TALL),
     "svd-wide": (_svd_product, WIDE),
+    "svd-complex": (_svd_product, A_COMPLEX[:, :3]),
+    "svd-batched": (lambda a: flat(ala.svd(a, full_matrices=False)), A_BATCH[:, :2]),
     "pinv-tall": (ala.pinv, TALL),
     "pinv-wide": (ala.pinv, WIDE),
+    "pinv-complex": (ala.pinv, A_COMPLEX[:3]),
     "fft-n-ortho": (lambda x: afft.fft(x, n=11, norm="ortho"), X8),
     "ifft-axis": (lambda x: afft.ifft(x, 3, axis=1), X3D),
     "rfft-n-forward": (lambda x: afft.rfft(x, n=6, norm="forward"), X8),
@@ -170,34 +188,40 @@ def test_jvp_matches_finite_differences(name):
     check_jvp(f, x, randn(np.random.default_rng(1), x))
 
 
-def test_eigh_reads_only_its_triangle():
+@pytest.mark.parametrize(("uplo", "tri", "k"), [("L", np.tril, -1), ("U", np.triu, 1)])
+def test_eigh_reads_only_its_triangle(uplo, tri, k):
     """The eigh JVP of a non-symmetric tangent is that of the mirrored UPLO triangle."""
     v = randn(np.random.default_rng(2), SYM)
-    for uplo, tri in (("L", np.tril), ("U", np.triu)):
-        mirrored = tri(v) + tri(v, -1 if uplo == "L" else 1).T
-        jvp = make_jvp(lambda s: ala.eigh(s, UPLO=uplo)[0])(SYM)
-        assert_close(jvp(v)[1], jvp(mirrored)[1])
+    jvp = make_jvp(lambda s: ala.eigh(s, UPLO=uplo)[0])(SYM)
+    assert_close(jvp(v)[1], jvp(tri(v) + tri(v, k).T)[1])
+
+
+def test_linalg_tangents_keep_numpy_result_types():
+    v = randn(np.random.default_rng(2), A)
+    for decomposition in (ala.slogdet, ala.eig, ala.eigh, ala.svd):
+        _, tangent = make_jvp(decomposition)(A + A.T)(v)
+        assert type(tangent) is type(decomposition(A + A.T))
 
 
 # ---------------------------------------------------------------- sweep over every rule
 
 
-class Ex(NamedTuple):
+@dataclass(frozen=True)
+class Ex:
     """An example call of a primitive: which positional arguments get a tangent, and any
     tangents that must respect a constraint (symmetric, zero sum), else random ones."""
 
     args: tuple
     argnums: tuple = (0,)
-    kwargs: dict = {}
+    kwargs: dict = field(default_factory=dict)
     tangents: tuple = ()
-    rtol: float = 1e-7
 
 
 POS = np.array([0.3, 1.2, 2.5])
 UNIT = np.array([0.2, 0.45, 0.7])
 SIGNED = np.array([-0.8, 0.3, 1.1])
 ORDERS = np.array([0.0, 1.0, 2.0])
-SYM_TANGENT = (lambda v: v + v.T)(R.standard_normal((4, 4)))
+SYM_TANGENT = M + M.T
 SIMPLEX = np.array([0.2, 0.3, 0.5])
 
 
@@ -216,21 +240,22 @@ EXAMPLES = {
     fixed_point: Ex(
         (_newton_sqrt, POS + 1, np.ones(3), lambda x, y: anp.max(anp.abs(x - y)), 1e-13), (1,)
     ),
-    anp.astype: Ex((X8, np.complex128)),
+    anp.numpy_wrapper._astype: Ex((X8, np.complex128)),
+    anp.conjugate: Ex((Z5,)),  # the fallback's on autograd 1.8, which has no JVP for it
     anp.hypot: Ex((X8, X8[::-1]), (0, 1)),
-    afft.fft: Ex((X8,), kwargs=dict(n=6)),
-    afft.ifft: Ex((Z5,), kwargs=dict(norm="ortho")),
-    afft.fft2: Ex((X3D,), kwargs=dict(s=(3, 7))),
-    afft.ifft2: Ex((X3D,), kwargs=dict(axes=(0, 2))),
+    afft.fft: Ex((X8,), kwargs={"n": 6}),
+    afft.ifft: Ex((Z5,), kwargs={"norm": "ortho"}),
+    afft.fft2: Ex((X3D,), kwargs={"s": (3, 7)}),
+    afft.ifft2: Ex((X3D,), kwargs={"axes": (0, 2)}),
     afft.fftn: Ex((X3D,)),
-    afft.ifftn: Ex((X3D,), kwargs=dict(s=(2, 4), axes=(1, 2))),
-    afft.rfft: Ex((X8,), kwargs=dict(n=10, norm="ortho")),
+    afft.ifftn: Ex((X3D,), kwargs={"s": (2, 4), "axes": (1, 2)}),
+    afft.rfft: Ex((X8,), kwargs={"n": 10, "norm": "ortho"}),
     afft.irfft: Ex((Z5,)),
     afft.rfft2: Ex((X3D,)),
-    afft.irfft2: Ex((X3D + 1j * X3D[::-1],), kwargs=dict(s=(4, 6))),
-    afft.rfftn: Ex((X3D,), kwargs=dict(axes=(0, 1))),
+    afft.irfft2: Ex((X3D + 1j * X3D[::-1],), kwargs={"s": (4, 6)}),
+    afft.rfftn: Ex((X3D,), kwargs={"axes": (0, 1)}),
     afft.irfftn: Ex((X3D + 1j * X3D[::-1],)),
-    afft.fftshift: Ex((X3D,), kwargs=dict(axes=1)),
+    afft.fftshift: Ex((X3D,), kwargs={"axes": 1}),
     afft.ifftshift: Ex((Z5,)),
     afft.truncate_pad: Ex((X3D, (2, 6, 3))),
     ala.det: Ex((A_BATCH,)),
@@ -241,15 +266,14 @@ EXAMPLES = {
     ala.eigh: Ex((SYM,)),
     ala.eig: Ex((A,)),
     ala.cholesky: Ex((SPD,), tangents=(SYM_TANGENT,)),
-    ala.svd: Ex((WIDE,), kwargs=dict(full_matrices=False)),
+    ala.svd: Ex((WIDE,), kwargs={"full_matrices": False}),
     aint.odeint: Ex(
         (_decay, X8[:2], np.array([0.0, 0.4, 1.0]), (1.3,)),
         (1, 2, 3),
-        dict(rtol=1e-12, atol=1e-12),
-        rtol=1e-5,
+        {"rtol": 1e-12, "atol": 1e-12},
     ),
-    asig.convolve: Ex((X3D[0], X8[:6].reshape(2, 3)), (0, 1), dict(mode="same")),
-    asla.solve_triangular: Ex((LOWER, B_MAT), (0, 1), dict(lower=True, unit_diagonal=True)),
+    asig.convolve: Ex((X3D[0], X8[:6].reshape(2, 3)), (0, 1)),
+    asla.solve_triangular: Ex((LOWER, B_MAT), (0, 1), {"lower": True, "unit_diagonal": True}),
     asla.solve_banded: Ex(((1, 1), A[:3], B_MAT), (1, 2)),
     sp.beta: Ex((POS, POS[::-1]), (0, 1)),
     sp.betaln: Ex((POS, POS[::-1]), (0, 1)),
@@ -296,29 +320,35 @@ EXAMPLES = {
     st.beta.cdf: Ex((UNIT, 2.5, 1.5)),
     st.beta.pdf: Ex((UNIT, 2.5, 1.5), (0, 1, 2)),
     st.beta.logpdf: Ex((UNIT, 2.5, 1.5), (0, 1, 2)),
-    st.chi2.cdf: Ex((POS, 3.0)),
-    st.chi2.pdf: Ex((POS, 3.0)),
-    st.chi2.logpdf: Ex((POS, 3.0)),
+    st.chi2.cdf: Ex((POS, 2.5)),
+    st.chi2.pdf: Ex((POS, 2.5)),
+    st.chi2.logpdf: Ex((POS, 2.5)),
     st.poisson.cdf: Ex((ORDERS, 1.7), (1,)),
     st.poisson.pmf: Ex((ORDERS, 1.7), (1,)),
     st.poisson.logpmf: Ex((ORDERS, 1.7), (1,)),
-    st.multivariate_normal.pdf: Ex((B_VEC, X8[:4], SPD), (0, 1, 2), tangents=(None, None, SYM_TANGENT)),
-    st.multivariate_normal.logpdf: Ex((B_VEC, X8[:4], SPD), (0, 1, 2), tangents=(None, None, SYM_TANGENT)),
+    st.multivariate_normal.pdf: Ex(
+        (B_VEC, X8[:4], SPD), (0, 1, 2), tangents=(None, None, SYM_TANGENT)
+    ),
+    st.multivariate_normal.logpdf: Ex(
+        (B_VEC, X8[:4], SPD), (0, 1, 2), tangents=(None, None, SYM_TANGENT)
+    ),
     st.multivariate_normal.entropy: Ex((X8[:4], SPD), (0, 1), tangents=(None, SYM_TANGENT)),
     st.dirichlet.pdf: Ex((SIMPLEX, POS + 1), (0, 1), tangents=(np.array([1.0, -0.4, -0.6]), None)),
-    st.dirichlet.logpdf: Ex((SIMPLEX, POS + 1), (0, 1), tangents=(np.array([1.0, -0.4, -0.6]), None)),
+    st.dirichlet.logpdf: Ex(
+        (SIMPLEX, POS + 1), (0, 1), tangents=(np.array([1.0, -0.4, -0.6]), None)
+    ),
 }
 
 
 def test_every_rule_has_an_example():
-    assert {NAMES[f] for f in EXPLICIT_RULES + FALLBACK_RULES} == {NAMES[f] for f in EXAMPLES}
+    assert {NAMES[f] for f in EXPLICIT_RULES + FALLBACK_RULES} <= {NAMES[f] for f in EXAMPLES}
 
 
 def _line(fun, ex):
     """t -> fun(args + t * tangents), flattened, with the example's tangents (fixed seed)."""
     rng = np.random.default_rng(3)
-    given = dict(zip(ex.argnums, ex.tangents)) if ex.tangents else {}
-    tangents = {i: given.get(i) if given.get(i) is not None else randn(rng, ex.args[i]) for i in ex.argnums}
+    tangents = {i: randn(rng, ex.args[i]) for i in ex.argnums}
+    tangents.update((i, v) for i, v in zip(ex.argnums, ex.tangents) if v is not None)
 
     def line(t):
         args = [axpy(a, t, tangents[i]) if i in tangents else a for i, a in enumerate(ex.args)]
@@ -329,17 +359,16 @@ def _line(fun, ex):
 
 @pytest.mark.parametrize("fun", EXAMPLES, ids=[NAMES[f] for f in EXAMPLES])
 def test_sweep_first_order(fun):
-    ex = EXAMPLES[fun]
-    line = _line(fun, ex)
-    assert_close(fwd(line), fd(line), ex.rtol)
+    line = _line(fun, EXAMPLES[fun])
+    assert_close(fwd(line), fd(line))
 
 
+@pytest.mark.filterwarnings("ignore:Output seems independent")  # the JVP of a linear map
 @pytest.mark.parametrize("fun", EXAMPLES, ids=[NAMES[f] for f in EXAMPLES])
 def test_sweep_second_order(fun):
     """Nested forward mode (jvp of jvp) against differences of the first-order JVP."""
-    ex = EXAMPLES[fun]
-    line = _line(fun, ex)
-    assert_close(fwd(lambda t: fwd(line, t)), fd(lambda t: fwd(line, t)), 100 * ex.rtol)
+    line = _line(fun, EXAMPLES[fun])
+    assert_close(fwd(lambda t: fwd(line, t)), fd(lambda t: fwd(line, t)))
 
 
 VJP_BUGS = {  # examples on which autograd 1.9.1's VJP (not the JVP, checked above) is wrong
@@ -350,17 +379,22 @@ VJP_BUGS = {  # examples on which autograd 1.9.1's VJP (not the JVP, checked abo
     ala.solve: "the solve VJP fails for a batched a with a 1-D b",
     asla.solve_triangular: "the solve_triangular VJP ignores unit_diagonal",
     asla.solve_banded: "the solve_banded VJP fails for a 2-D right-hand side",
+    st.chi2.pdf: "the chi2.pdf VJP is 0 for a non-integer df",
+    st.chi2.logpdf: "the chi2.logpdf VJP is 0 for a non-integer df",
 }
 
 
 @pytest.mark.parametrize(
     "fun",
     [
-        pytest.param(f, marks=pytest.mark.xfail(reason=VJP_BUGS[f], strict=True)) if f in VJP_BUGS else f
+        pytest.param(f, marks=pytest.mark.xfail(reason=VJP_BUGS[f], strict=True))
+        if f in VJP_BUGS
+        else f
         for f in EXAMPLES
     ],
     ids=[NAMES[f] for f in EXAMPLES],
 )
+@pytest.mark.filterwarnings("ignore::numpy.exceptions.ComplexWarning")  # astype's VJP
 def test_sweep_jvp_is_transpose_of_autograd_vjp(fun):
     """<u, J v> computed by the JVP equals <J^T u, v> computed by autograd's VJP."""
     line = _line(fun, EXAMPLES[fun])
@@ -398,9 +432,7 @@ def test_hessian_vector_products():
 
 
 def _nth_derivative(f, n):
-    for _ in range(n):
-        f = (lambda g: lambda x: make_jvp(g)(x)(1.0)[1])(f)
-    return f
+    return f if n == 0 else _nth_derivative(lambda x: fwd(f, x), n - 1)
 
 
 def _taylor_exp_sin(x0, n):

@@ -3,19 +3,18 @@
 Importing this module imports every ``autograd.numpy`` / ``autograd.scipy`` / ``autograd.misc``
 submodule and registers a JVP for each primitive that has a VJP but no JVP. The explicit rules
 below are written with autograd.numpy operations, so they are differentiable themselves (jvp of
-jvp, forward over reverse). Whatever is left (the scipy.stats distributions) gets
-``_jvp_from_vjp``: the JVP as the transpose of autograd's VJP.
+jvp, forward over reverse). Whatever is left (the scipy.stats distributions, but chi2's pdf
+and logpdf) gets ``_jvp_from_vjp``: the JVP as the transpose of autograd's VJP.
 
-Tangent conventions follow autograd's VJPs: cholesky symmetrizes the tangent, eigh reads only
-its ``UPLO`` triangle (as LAPACK does), solve_triangular only the triangle it solves with.
+Tangent conventions: cholesky symmetrizes the tangent (as autograd's VJP does), eigh reads only
+its ``UPLO`` triangle (as LAPACK and autograd's VJP do), solve_triangular only the entries that
+the solve reads.
 """
 
 import importlib
 import inspect
 import pkgutil
 import sys
-
-import numpy as onp
 
 import autograd.builtins as ab
 import autograd.numpy as anp
@@ -25,11 +24,14 @@ import autograd.scipy.integrate as aint
 import autograd.scipy.linalg as asla
 import autograd.scipy.signal as asig
 import autograd.scipy.special as sp
+import numpy as onp
 from autograd import make_jvp
 from autograd.core import make_vjp, primitive_jvps, primitive_vjps
 from autograd.extend import def_linear, defjvp, defjvp_argnum, defjvp_argnums, vspace
 from autograd.misc.fixed_points import fixed_point
 from autograd.misc.flatten import flatten
+from autograd.numpy.numpy_wrapper import _astype
+from autograd.scipy.stats import chi2
 
 _PACKAGES = ("autograd.numpy", "autograd.scipy", "autograd.misc")
 
@@ -51,9 +53,9 @@ JVP_EXCEPTIONS: tuple[tuple[str, str], ...] = ()
 
 
 def primitive_names():
-    """Map each autograd primitive to a name, the shortest ``autograd.*`` module path exporting it."""
+    """Name each autograd primitive by the shortest ``autograd.*`` module path that exports it."""
     names = {}
-    modules = sorted((m for m in list(sys.modules) if m.startswith("autograd")), key=len)
+    modules = sorted((m for m in list(sys.modules) if m.split(".")[0] == "autograd"), key=len)
     for module_name in reversed(modules):
         for attr, value in list(vars(sys.modules[module_name]).items()):
             if inspect.isfunction(value) and (value in primitive_vjps or value in primitive_jvps):
@@ -77,7 +79,7 @@ def _like(ans, *parts):
 # ---------------------------------------------------------------- numpy and builtins
 
 defjvp(anp.hypot, lambda g, ans, x, y: g * x / ans, lambda g, ans, x, y: g * y / ans)
-defjvp(anp.astype, "same")
+defjvp(_astype, "same")  # the primitive with a VJP: anp.astype itself on autograd >= 1.9
 defjvp(ab._make_dict, lambda g, ans, keys, vals: ab._make_dict(keys, g), argnums=(1,))
 
 
@@ -185,9 +187,10 @@ def _eig_jvp(g, ans, x):
     dv = v @ (_inverse_gaps(w) * p)
     dv = dv - v * anp.real(anp.sum(anp.conj(v) * dv, axis=-2, keepdims=True))
     if anp.iscomplexobj(v):
-        largest = anp.argmax(anp.abs(v), axis=-2)[..., None, :] == onp.arange(anp.shape(v)[-1])[:, None]
-        fix = anp.imag(anp.sum(dv * largest, -2, keepdims=True)) / anp.real(anp.sum(v * largest, -2, keepdims=True))
-        dv = dv - 1j * v * fix
+        rows = onp.arange(anp.shape(v)[-2])[:, None]
+        largest = anp.argmax(anp.abs(v), axis=-2)[..., None, :] == rows
+        dv_at, v_at = (anp.sum(m * largest, -2, keepdims=True) for m in (dv, v))
+        dv = dv - 1j * v * anp.imag(dv_at) / anp.real(v_at)
     return _like(ans, _diag_part(p), dv)
 
 
@@ -243,10 +246,9 @@ defjvp(ala.pinv, _pinv_jvp)
 
 # ---------------------------------------------------------------- numpy.fft: all linear
 
-for _transform in (afft.fft, afft.ifft, afft.fft2, afft.ifft2, afft.fftn, afft.ifftn,
-                   afft.rfft, afft.irfft, afft.rfft2, afft.irfft2, afft.rfftn, afft.irfftn,
-                   afft.fftshift, afft.ifftshift, afft.truncate_pad):
-    defjvp(_transform, "same")
+_FFT_NAMES = "fft ifft fft2 ifft2 fftn ifftn rfft irfft rfft2 irfft2 rfftn irfftn"
+for _name in [*_FFT_NAMES.split(), "fftshift", "ifftshift", "truncate_pad"]:
+    defjvp(getattr(afft, _name), "same")
 
 # ---------------------------------------------------------------- scipy.special: elementwise
 
@@ -270,8 +272,15 @@ defjvp(
     lambda g, ans, a, d: g * anp.sum(sp.digamma(anp.expand_dims(a, -1) - anp.arange(d) / 2), -1),
     None,
 )
-defjvp(sp.gammainc, lambda g, ans, a, x: g * anp.exp(-x) * x ** (a - 1) / sp.gamma(a), argnums=[1])
-defjvp(sp.gammaincc, lambda g, ans, a, x: -g * anp.exp(-x) * x ** (a - 1) / sp.gamma(a), argnums=[1])
+
+
+def _gammainc_rate(a, x):
+    """d/dx of the regularized lower incomplete gamma function P(a, x)."""
+    return anp.exp(-x) * x ** (a - 1) / sp.gamma(a)
+
+
+defjvp(sp.gammainc, lambda g, ans, a, x: g * _gammainc_rate(a, x), argnums=[1])
+defjvp(sp.gammaincc, lambda g, ans, a, x: -g * _gammainc_rate(a, x), argnums=[1])
 defjvp(
     sp.beta,
     lambda g, ans, a, b: g * ans * (sp.psi(a) - sp.psi(a + b)),
@@ -326,15 +335,14 @@ defjvp(
 
 def _banded_matmul(l_and_u, ab, x):
     """A @ x for the banded A stored as in solve_banded: ab[u + i - j, j] = A[i, j]."""
-    (lower, upper), n = l_and_u, anp.shape(ab)[-1]
+    (lower, upper), n, rest = l_and_u, anp.shape(ab)[-1], anp.ndim(x) - 1
     y = 0.0
     for row in range(lower + upper + 1):
         shift = row - upper  # ab[row, j] = A[j + shift, j]
         if abs(shift) < n:
             before, after = max(shift, 0), max(-shift, 0)
-            terms = (anp.reshape(ab[row], (n,) + (1,) * (anp.ndim(x) - 1)) * x)[after : n - before]
-            zeros = lambda k: anp.zeros((k,) + anp.shape(x)[1:])  # noqa: E731
-            y = y + anp.concatenate([zeros(before), terms, zeros(after)])
+            terms = (anp.reshape(ab[row], (n,) + (1,) * rest) * x)[after : n - before]
+            y = y + anp.pad(terms, [(before, after)] + [(0, 0)] * rest, "constant")
     return y
 
 
@@ -345,6 +353,18 @@ defjvp(
     argnums=[1, 2],
 )
 def_linear(asig.convolve)  # bilinear: the JVP in one argument is the same convolution
+
+# ---------------------------------------------------------------- scipy.stats
+# Only chi2 needs an explicit rule: autograd's VJP of its logpdf/pdf is 0 for non-integer df.
+# The other distributions use the fallback below.
+
+
+def _chi2_dlogpdf(x, df):
+    return (df - 2) / (2 * x) - 0.5
+
+
+defjvp(chi2.logpdf, lambda g, ans, x, df: g * _chi2_dlogpdf(x, df), argnums=[0])
+defjvp(chi2.pdf, lambda g, ans, x, df: g * ans * _chi2_dlogpdf(x, df), argnums=[0])
 
 # ---------------------------------------------------------------- odeint and fixed_point
 

@@ -94,6 +94,22 @@ def _register_backend(backend: Backend) -> None:
     _BACKEND_OF_TYPE[numpy.ndarray] = NUMPY
 
 
+def _reset_backends() -> None:
+    """Forget every backend but numpy (at the start of a discovery)."""
+    _BACKEND_OF_TYPENAME.clear()
+    _BACKEND_OF_TYPENAME[NUMPY.array_types[0]] = NUMPY
+    _BACKEND_OF_TYPE.clear()
+    _BACKEND_OF_TYPE[numpy.ndarray] = NUMPY
+
+
+def _unregister_backend(backend: Backend) -> None:
+    for name in backend.array_types:
+        if _BACKEND_OF_TYPENAME.get(name) is backend:
+            del _BACKEND_OF_TYPENAME[name]
+    _BACKEND_OF_TYPE.clear()
+    _BACKEND_OF_TYPE[numpy.ndarray] = NUMPY
+
+
 def _lookup_type(t: type) -> Backend | None:
     try:
         return _BACKEND_OF_TYPE[t]

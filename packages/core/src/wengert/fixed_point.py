@@ -52,8 +52,9 @@ def iterate(g: Callable, x0: numpy.ndarray, tol: float, maxiter: int) -> numpy.n
     x = x0
     residual = numpy.inf
     for _ in range(maxiter):
-        gx = g(x)
-        residual = float(numpy.linalg.norm(gx - x))
+        with numpy.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
+            gx = g(x)
+            residual = float(numpy.linalg.norm(gx - x))
         x = gx
         if not numpy.isfinite(residual):
             break

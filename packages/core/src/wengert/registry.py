@@ -27,7 +27,7 @@ from typing import Any, Callable
 import pluggy
 
 from wengert import hookspecs
-from wengert.backends import Backend, _register_backend
+from wengert.backends import Backend, _register_backend, _reset_backends, _unregister_backend
 from wengert.primitive import Primitive
 
 __all__ = ["Registry", "PluginInfo", "registry", "PLUGIN_API_VERSION", "HOOKS"]
@@ -126,13 +126,14 @@ class Registry:
         self._owner[(kind, key)] = self._current
 
     def _roll_back(self, plugin: str) -> None:
-        for (kind, key), owner in list(self._owner.items()):
-            if owner != plugin:
-                continue
+        owned = [k for k, owner in self._owner.items() if owner == plugin]
+        for kind, key in sorted(owned, key=lambda k: k[0] != "implementation"):
             del self._owner[(kind, key)]
             if kind == "implementation":
                 name, backend_name = key.rsplit("@", 1)
                 self.primitives[name]._remove_implementation(backend_name)
+            elif kind == "backend":
+                _unregister_backend(self.backends.pop(key))
             else:
                 getattr(self, kind + "s").pop(key, None)
 
@@ -208,6 +209,7 @@ def _version() -> str:
 
 
 def _discover() -> Registry:
+    _reset_backends()
     reg = Registry()
     manager = pluggy.PluginManager("wengert")
     manager.add_hookspecs(hookspecs)
