@@ -13,7 +13,6 @@ import sys
 import timeit
 
 import autograd
-import autograd.numpy as anp
 import numpy
 from autograd.extend import defjvp, defvjp
 from autograd.extend import primitive as autograd_primitive

@@ -35,7 +35,8 @@ def _cube(domain, vjp="3 * x**2 * g", jvp="3 * x**2 * g"):
 
 
 def _wengert_check(root, *args):
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    path = os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])
+    env = {**os.environ, "PYTHONPATH": path}
     return subprocess.run([sys.executable, "-m", "wengert.cli", "check", *args],
                           capture_output=True, text=True, env=env, timeout=300)
 

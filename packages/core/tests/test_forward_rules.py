@@ -17,10 +17,11 @@ import autograd.scipy.special as sp
 import autograd.scipy.stats as st
 import numpy as np
 import pytest
-import wengert  # noqa: F401  (registers the rules)
 from autograd import grad, hessian, make_jvp, make_vjp
 from autograd.core import primitive_jvps, primitive_vjps
 from autograd.misc.fixed_points import fixed_point
+
+import wengert  # noqa: F401  (registers the rules)
 from wengert._forward_rules import (
     EXPLICIT_RULES,
     FALLBACK_RULES,

@@ -39,7 +39,7 @@ def wengert_register_primitives(registry):
 @wengert.hookimpl
 def wengert_register_implementations(registry):
     registry.add_implementation("{domain}.square", "{domain}-backend",
-                                lambda x: (numpy.asarray(x) * numpy.asarray(x) + 0.0).view(FakeArray))
+                                lambda x: (numpy.asarray(x) ** 2).view(FakeArray))
     registry.add_implementation("nowhere.missing", "{domain}-backend", lambda x: x)
 
 
@@ -93,7 +93,8 @@ def test_a_plugin_that_fails_to_import_is_reported_and_isolated(make_plugin):
 
 def test_a_hook_that_raises_rolls_back_what_the_plugin_registered(make_plugin):
     source = GOOD.format(domain="half") + (
-        "\n@wengert.hookimpl\ndef wengert_register_demos(registry):\n    raise RuntimeError('boom')\n"
+        "\n@wengert.hookimpl\ndef wengert_register_demos(registry):\n"
+        "    raise RuntimeError('boom')\n"
     )
     make_plugin("half", source)
     reg = wengert.registry(reload=True)

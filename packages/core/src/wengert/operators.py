@@ -21,7 +21,8 @@ array([1., 1., 1.])
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import autograd
 import autograd.numpy as anp

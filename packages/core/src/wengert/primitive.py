@@ -22,7 +22,8 @@ primitives) so that they can be differentiated again (``max_order``).
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from autograd.core import primitive_jvps, primitive_vjps
 from autograd.extend import defjvp as _defjvp

@@ -14,7 +14,8 @@ else, ``None`` included, is a leaf.
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from autograd.misc.flatten import flatten as _autograd_flatten
 

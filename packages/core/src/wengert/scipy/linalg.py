@@ -2,4 +2,4 @@
 
 from autograd.scipy.linalg import *  # noqa: F403
 
-from wengert import _forward_rules  # noqa: F401,E402
+from wengert import _forward_rules_scipy  # noqa: F401,E402

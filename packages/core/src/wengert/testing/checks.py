@@ -18,7 +18,8 @@ inner products are ``Re(sum(conj(a) * b))`` and a VJP is fed ``conj(u)``.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy
 from autograd.core import vspace
@@ -160,9 +161,11 @@ def check_grads(
     name = name or getattr(fun, "__name__", repr(fun))
     tangents = dict(tangents or {})
     if argnums is None:
-        argnums = [i for i, a in enumerate(args)
-                   if tangents.get(i) != "none" and all(_is_diff_leaf(x) for x in tree_flatten(a)[0])
-                   and tree_flatten(a)[0]]
+        argnums = [
+            i for i, a in enumerate(args)
+            if tangents.get(i) != "none" and tree_flatten(a)[0]
+            and all(_is_diff_leaf(x) for x in tree_flatten(a)[0])
+        ]
     argnums = tuple(argnums)
     if not argnums:
         raise ValueError(f"check_grads({name}): no float or complex argument to differentiate")
