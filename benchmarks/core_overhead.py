@@ -11,6 +11,7 @@ repetitions. Run: ``python benchmarks/core_overhead.py``.
 import platform
 import sys
 import timeit
+from importlib import metadata
 
 import autograd
 import numpy
@@ -75,7 +76,7 @@ def main():
     rows.append(("grad through 50 primitive calls", t_a, t_w, 1.2))
 
     print(f"python {platform.python_version()}, numpy {numpy.__version__}, "
-          f"autograd {autograd.__version__ if hasattr(autograd, '__version__') else '1.x'}, "
+          f"autograd {metadata.version('autograd')}, "
           f"wengert {wengert.__version__}, {platform.machine()}")
     print(f"{'case':34s} {'autograd':>12s} {'wengert':>12s} {'ratio':>7s} {'budget':>7s}")
     ok = True

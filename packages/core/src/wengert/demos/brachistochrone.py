@@ -82,14 +82,21 @@ def run(ctx: DemoContext) -> dict:
         theta = numpy.linspace(0, cycloid()[0], 400)
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
         ax1.plot(radius * (theta - numpy.sin(theta)), -radius * (1 - numpy.cos(theta)),
-                 "k-", lw=2, label="cycloid (exact)")
-        ax1.plot(x, -depth, "o-", ms=3, color="tab:orange", label=f"optimized, N={final['N']}")
+                 "-", color="0.6", lw=5, label="cycloid (exact)")
+        ax1.plot(x, -depth, "o-", ms=2.5, lw=1, color="tab:red",
+                 label=f"optimized polyline, N={final['N']}")
         ax1.set(xlabel="x", ylabel="y", title="Brachistochrone", aspect="equal")
         ax1.legend()
-        ax2.loglog([r["N"] for r in rows], [r["rel_error"] for r in rows], "o-")
+        n = numpy.array([r["N"] for r in rows])
+        err = numpy.array([r["rel_error"] for r in rows])
+        ax2.loglog(n, err, "o-", label="optimized")
+        ax2.loglog(n, err[0] * (n[0] / n) ** 2, "k--", lw=0.8, label="N^-2")
+        ax2.set_xticks(n, [str(v) for v in n])
+        ax2.minorticks_off()
         ax2.set(xlabel="segments N", ylabel="(T_N - T_cycloid) / T_cycloid",
                 title="Convergence (graded mesh)")
-        ax2.grid(True, which="both", alpha=0.3)
+        ax2.legend()
+        ax2.grid(True, alpha=0.3)
         ctx.save_figure(fig, "brachistochrone.png")
     return {
         "time_optimized": final["time"],
