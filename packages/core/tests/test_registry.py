@@ -46,6 +46,13 @@ def wengert_register_implementations(registry):
 @wengert.hookimpl
 def wengert_register_demos(registry):
     registry.add_demo(wengert.Demo("{domain}-demo", lambda ctx: {{"answer": 42}}, "a demo"))
+
+
+@wengert.hookimpl
+def wengert_register_executors(registry):
+    from wengert.parallel import SerialExecutor
+
+    registry.add_executor("{domain}_inline", lambda **options: SerialExecutor())
 """
 
 
@@ -80,6 +87,9 @@ def test_a_plugin_contributes_through_all_four_hooks(make_plugin):
     assert type(out).__name__ == "FakeArray"
     numpy.testing.assert_array_equal(wengert.to_numpy(out), [0.0, 1.0, 4.0])
     assert wengert.run_demo("good-demo", out=make_plugin.root / "o", progress=False)["answer"] == 42
+    from wengert import parallel
+
+    assert parallel.map(abs, [-1, 2], executor="good_inline", progress=False) == [1, 2]
 
 
 def test_a_plugin_that_fails_to_import_is_reported_and_isolated(make_plugin):

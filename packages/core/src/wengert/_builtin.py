@@ -1,4 +1,4 @@
-"""The built-in plugin: the numpy backend and the core's demo, registered like any other."""
+"""The built-in plugin: numpy backend, the core demo and the executors, like any other plugin."""
 
 from wengert.backends import NUMPY
 from wengert.registry import hookimpl
@@ -14,3 +14,11 @@ def wengert_register_demos(registry):
     from wengert.demos.brachistochrone import DEMO
 
     registry.add_demo(DEMO)
+
+
+@hookimpl
+def wengert_register_executors(registry):
+    from wengert.parallel import BUILTIN_EXECUTORS
+
+    for name, factory in BUILTIN_EXECUTORS.items():
+        registry.add_executor(name, factory)

@@ -5,7 +5,7 @@ these hooks with the :data:`wengert.hookimpl` marker; each hook is handed the
 :class:`~wengert.registry.Registry` being built and calls its ``add_*`` methods.
 
 Hooks run once, at discovery (the first :func:`wengert.registry` call), in this order:
-backends, primitives, implementations, demos. Nothing here runs per call.
+backends, primitives, implementations, demos, executors. Nothing here runs per call.
 
 Compatibility policy: within a major version of the plugin API
 (:data:`wengert.PLUGIN_API_VERSION`) hooks are only added, never removed or renamed, and
@@ -59,4 +59,15 @@ def wengert_register_demos(registry):
 
     :param registry: the :class:`~wengert.registry.Registry`; call
         ``registry.add_demo(demo)`` with a :class:`wengert.Demo`.
+    """
+
+
+@hookspec
+def wengert_register_executors(registry):
+    """Add executors for :mod:`wengert.parallel`.
+
+    :param registry: the :class:`~wengert.registry.Registry`; call
+        ``registry.add_executor(name, factory)`` where ``factory(address=None,
+        max_workers=None)`` returns a :class:`wengert.parallel.Executor`. Users select it
+        with ``executor="name"``, ``"name:4"`` or ``"name://host:port"``.
     """

@@ -42,6 +42,7 @@ HOOKS = (
     "wengert_register_primitives",
     "wengert_register_implementations",
     "wengert_register_demos",
+    "wengert_register_executors",
 )
 
 hookimpl = pluggy.HookimplMarker("wengert")
@@ -64,13 +65,15 @@ class Registry:
     """Everything the installed plugins contributed, as plain dicts.
 
     ``plugins``: name -> :class:`PluginInfo`; ``backends``: name -> :class:`Backend`;
-    ``primitives``: ``"<domain>.<name>"`` -> :class:`Primitive`; ``demos``: name -> Demo.
+    ``primitives``: ``"<domain>.<name>"`` -> :class:`Primitive`; ``demos``: name -> Demo;
+    ``executors``: name -> factory of a :class:`wengert.parallel.Executor`.
     """
 
     plugins: dict[str, PluginInfo] = field(default_factory=dict)
     backends: dict[str, Backend] = field(default_factory=dict)
     primitives: dict[str, Primitive] = field(default_factory=dict)
     demos: dict[str, Any] = field(default_factory=dict)
+    executors: dict[str, Callable] = field(default_factory=dict)
     _owner: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
     _current: str = field(default="", repr=False)
 
@@ -117,6 +120,16 @@ class Registry:
             raise TypeError(f"add_demo expects a wengert.Demo, got {type(demo).__name__}")
         self._claim("demo", demo.name)
         self.demos[demo.name] = demo
+
+    def add_executor(self, name: str, factory: Callable) -> None:
+        """Register an executor factory for :mod:`wengert.parallel` (from
+        ``wengert_register_executors``)."""
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ValueError(f"executor name must be an identifier, got {name!r}")
+        if not callable(factory):
+            raise TypeError(f"executor factory for {name!r} must be callable")
+        self._claim("executor", name)
+        self.executors[name] = factory
 
     # ---------------------------------------------------------- bookkeeping
 
