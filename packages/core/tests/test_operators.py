@@ -186,3 +186,15 @@ def test_custom_jvp_rule_gives_forward_and_transposed_reverse_mode():
     check_grads(lambda x: softplus(x), (x,), order=2)
     numpy.testing.assert_allclose(wengert.grad(lambda x: np.sum(softplus(x)))(x),
                                   1 / (1 + numpy.exp(-x)), rtol=1e-14)
+
+
+def test_hessian_with_argnum_tuple_gives_all_blocks():
+    f = lambda x, y: np.sum(x**2 * y) + np.sum(np.sin(y))  # noqa: E731
+    x, y = numpy.array([1.0, 2.0]), numpy.array([0.5, -0.3])
+    (hxx, hxy), (hyx, hyy) = wengert.hessian(f, (0, 1))(x, y)
+    numpy.testing.assert_allclose(hxx, numpy.diag(2 * y))
+    numpy.testing.assert_allclose(hxy, numpy.diag(2 * x))
+    numpy.testing.assert_allclose(hyx, numpy.diag(2 * x))
+    numpy.testing.assert_allclose(hyy, numpy.diag(-numpy.sin(y)))
+    with pytest.raises(TypeError, match="argnum"):
+        wengert.hessian(f, "x")

@@ -121,26 +121,43 @@ def jacobian(fun: Callable, argnum: int | tuple[int, ...] = 0) -> Callable:
     return autograd.jacobian(fun, argnum)
 
 
-def hessian(fun: Callable, argnum: int = 0) -> Callable:
+def hessian(fun: Callable, argnum: int | tuple[int, ...] = 0) -> Callable:
     """Hessian of a real scalar function: shape ``in.shape + in.shape``.
 
-    Computed forward-over-reverse: one JVP of the gradient per input direction.
+    Computed forward-over-reverse: one JVP of the gradient per input direction. For a tuple
+    ``argnum`` the result is a nested tuple of blocks, ``H[i][j]`` of shape
+    ``in_i.shape + in_j.shape``.
     """
-    if not isinstance(argnum, int):
-        raise TypeError(f"hessian: argnum must be an int, got {argnum!r}")
-    grad_fun = grad(fun, argnum)
+    argnums = argnum if isinstance(argnum, tuple) else (argnum,)
+    if not all(isinstance(a, int) for a in argnums):
+        raise TypeError(f"hessian: argnum must be an int or a tuple of ints, got {argnum!r}")
+    grad_fun = grad(fun, argnums)
 
     @functools.wraps(fun)
     def hessian_fun(*args, **kwargs):
-        x = args[argnum]
-        shape = anp.shape(x)
-        basis = anp.eye(int(anp.size(x)), dtype=anp.result_type(x, float))
+        xs = [args[a] for a in argnums]
 
-        def grad_at(xi):
-            return grad_fun(*args[:argnum], xi, *args[argnum + 1 :], **kwargs)
+        def grads_at(*new_xs):
+            full = list(args)
+            for a, x in zip(argnums, new_xs):
+                full[a] = x
+            return grad_fun(*full, **kwargs)
 
-        columns = [jvp(grad_at, (x,), (anp.reshape(e, shape),))[1] for e in basis]
-        return anp.reshape(anp.stack(columns, axis=-1), shape + shape)
+        blocks = [[None] * len(xs) for _ in xs]
+        for j, xj in enumerate(xs):
+            shape = anp.shape(xj)
+            basis = anp.eye(int(anp.size(xj)), dtype=anp.result_type(xj, float))
+            columns = [
+                jvp(grads_at, tuple(xs), tuple(
+                    anp.reshape(e, shape) if k == j else None for k in range(len(xs))))[1]
+                for e in basis
+            ]
+            for i, xi in enumerate(xs):
+                stacked = anp.stack([c[i] for c in columns], axis=-1)
+                blocks[i][j] = anp.reshape(stacked, anp.shape(xi) + shape)
+        if not isinstance(argnum, tuple):
+            return blocks[0][0]
+        return tuple(tuple(row) for row in blocks)
 
     return hessian_fun
 
