@@ -155,3 +155,12 @@ def test_one_line_conformance_in_a_plugin_test_suite(pytester, make_plugin):
     finally:
         monkeypatch.undo()
     result.assert_outcomes(passed=1)
+
+
+def test_tuple_valued_primitive_passes_second_order_checks():
+    # a traced tuple output is one autograd container box; its cotangent is a plain tuple
+    pair = wengert.primitive("test.pair")(lambda x: (x**2, x**3))
+    pair.defvjp(lambda ans, x: lambda g: 2 * x * g[0] + 3 * x**2 * g[1])
+    pair.defjvp(lambda g, ans, x: (2 * x * g, 3 * x**2 * g))
+    pair.examples(lambda rng: [(rng.uniform(0.5, 1.5, 3),)])
+    assert check_primitive(pair) == 1

@@ -36,7 +36,7 @@ from autograd.core import (
 )
 from autograd.tracer import getval, isbox, new_box, primitive, trace_stack
 
-from wengert.tree import tree_flatten, tree_map, tree_unflatten
+from wengert.tree import _flatten_up_to, tree_flatten, tree_map, tree_unflatten
 
 __all__ = [
     "grad",
@@ -240,9 +240,12 @@ def vjp(fun: Callable, *primals: Any) -> tuple[Any, Callable]:
         values = [leaf._value if node is not None else leaf for leaf, node in zip(out_leaves, ends)]
 
     def pullback(cotangent):
-        ct_leaves, ct_def = tree_flatten(cotangent)
-        if ct_def != out_def:
-            raise ValueError("vjp: the cotangent must have the structure of the output")
+        try:
+            ct_leaves = _flatten_up_to(out_def, cotangent)
+        except ValueError as exc:
+            raise ValueError(
+                f"vjp: the cotangent must have the structure of the output: {exc}"
+            ) from None
         live = [(node, g) for node, g in zip(ends, ct_leaves) if node is not None]
         collected = {}
         if live:

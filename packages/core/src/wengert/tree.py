@@ -74,6 +74,24 @@ def _unflatten_from(treedef: TreeDef, leaves) -> Any:
     return treedef.kind(children)
 
 
+def _flatten_up_to(treedef: TreeDef, tree: Any) -> list:
+    """The subtrees of ``tree`` at the leaf positions of ``treedef`` (a prefix structure).
+
+    A traced tuple output (autograd's container box) is one leaf of its structure, while its
+    cotangent is a plain tuple: this flattens the cotangent only as deep as the output.
+    Raises ``ValueError`` when ``tree`` does not have ``treedef``'s containers.
+    """
+    if treedef.kind is None:
+        return [tree]
+    if type(tree) is not treedef.kind or (
+        treedef.kind is dict and tuple(sorted(tree)) != treedef.keys
+    ) or len(tree) != len(treedef.children):
+        raise ValueError(f"expected a {treedef.kind.__name__} of {len(treedef.children)} "
+                         f"entries, got {type(tree).__name__}")
+    children = [tree[k] for k in treedef.keys] if treedef.kind is dict else list(tree)
+    return [leaf for c, sub in zip(treedef.children, children) for leaf in _flatten_up_to(c, sub)]
+
+
 def tree_leaves(tree: Any) -> list:
     """The leaves of ``tree`` in :func:`tree_flatten` order."""
     return tree_flatten(tree)[0]
