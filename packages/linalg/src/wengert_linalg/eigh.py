@@ -1,0 +1,203 @@
+"""``linalg.eigh``: eigendecomposition of real symmetric and complex Hermitian matrices.
+
+``eigh(a) -> (w, v)`` with ``a = v @ diag(w) @ v^H``, ``w`` ascending (numpy's convention).
+The input is used through its Hermitian part ``(a + a^H)/2`` (as JAX does); an input
+further than ``HERMITIAN_RTOL`` from Hermitian is an error.
+
+Derivative rules (Giles 2008; Seeger et al. 2017; REFERENCES.md), autograd convention::
+
+    JVP:  P = V^H dA V,  dw = Re diag(P),  dV = V (F o P)
+    VJP:  A_bar = conj(V) [diag(w_bar) + F o (X - X^H)/2] V^T,   X = V^T v_bar
+
+with ``F_ij = 1/(w_j - w_i)``. Degeneracy policy: pairs with
+``|w_i - w_j| <= degeneracy_rtol * max|w|`` (default 1e-10) are one degenerate group and
+get ``F_ij = 0``. For a loss that is invariant under rotations of the vectors inside each
+group the bracket ``(X - X^H)_ij`` vanishes there, so dropping it is exact rather than an
+approximation: the gradient is exact, never NaN or inf, for losses through symmetric
+functions of a group's eigenvalues (sums, traces) and through group projectors
+``V_G V_G^H`` (density matrices, subspaces). For ``V f(W) V^H`` with ``f' != 0`` on a
+degenerate group the exact gradient contains the limit ``f'(w) (V^H G V)_ij`` of
+``F_ij * bracket_ij`` (0/0) that no first-order cotangent carries: use
+:func:`wengert_linalg.eigh_function`, whose Daleckii-Krein rule is exact there. The same
+limit makes second derivatives at exact degeneracy exact only for losses that depend on a
+degenerate group through its projector and the sum of its eigenvalues.
+
+``broadening=eps > 0`` replaces ``F`` by the Lorentzian ``d/(d^2 + eps)`` (tensorgrad's
+regularization): smooth but biased by about ``eps/gap^2`` relative.
+
+Gauge: a loss that depends on the phases of complex eigenvectors (``Im diag X != 0``) or
+on the basis inside a degenerate group raises :class:`GaugeError` (see
+:func:`set_gauge_check`).
+"""
+
+from __future__ import annotations
+
+import numpy
+from autograd.tracer import getval
+
+import wengert
+import wengert.numpy as np
+from wengert_linalg._common import (
+    DEGENERACY_RTOL,
+    as_matrix,
+    check_hermitian,
+    degenerate_groups,
+    hermitian_part,
+    inverse_gaps,
+    is_complex,
+    is_zero,
+    report_gauge,
+)
+
+__all__ = ["eigh", "eigh_probe"]
+
+
+def _eigh_value(a, broadening: float = 0.0, degeneracy_rtol: float = DEGENERACY_RTOL):
+    a = as_matrix(a, "a", "eigh", square=True)
+    if broadening < 0:
+        raise ValueError(f"eigh: broadening must be >= 0, got {broadening!r}")
+    w, v = numpy.linalg.eigh(check_hermitian(a, "a", "eigh", symmetrize=True))
+    return w, v
+
+
+def _labels(w, degeneracy_rtol):
+    wv = getval(w)
+    scale = float(numpy.max(numpy.abs(wv))) if wv.size else 0.0
+    return degenerate_groups(wv, degeneracy_rtol, scale)
+
+
+eigh = wengert.primitive("linalg.eigh", tangents={0: "hermitian"})(_eigh_value)
+eigh.__doc__ = """Eigenvalues (ascending) and eigenvectors of a Hermitian matrix.
+
+:param a: (n, n) real symmetric or complex Hermitian array; its Hermitian part is used.
+:param broadening: Lorentzian broadening ``eps`` of ``1/(w_j - w_i)`` in the derivative
+    rules (0, the default, is exact; ``eps > 0`` biases by about ``eps/gap**2``).
+:param degeneracy_rtol: relative gap below which eigenvalues count as degenerate in the
+    derivative rules (default 1e-10).
+:returns: ``(w, v)``: ``w`` shape (n,) real ascending, ``v`` shape (n, n), columns are
+    eigenvectors (phases as LAPACK returns them).
+:raises ValueError: non-square, non-Hermitian (beyond 1e-8 relative) or non-finite input.
+
+>>> import numpy, wengert, wengert_linalg as la
+>>> a = numpy.array([[2.0, 1.0], [1.0, 2.0]])
+>>> w, v = la.eigh(a)
+>>> w
+array([1., 3.])
+>>> wengert.grad(lambda a: la.eigh(a)[0][1])(a)   # d w_max / dA = v v^T
+array([[0.5, 0.5],
+       [0.5, 0.5]])
+"""
+
+
+def _eigh_vjp(ans, a, broadening=0.0, degeneracy_rtol=DEGENERACY_RTOL):
+    w, v = ans
+    labels = _labels(w, degeneracy_rtol)
+    complex_ = is_complex(v) or is_complex(a)
+
+    def vjp(g):
+        gw, gv = g
+        vc = np.conj(v) if complex_ else v
+        if is_zero(gv):
+            return np.dot(vc * gw, np.transpose(v))
+        x = np.dot(np.transpose(v), gv)
+        xh = np.conj(np.transpose(x)) if complex_ else np.transpose(x)
+        skew = 0.5 * (x - xh)
+        if complex_ or labels.max(initial=-1) < len(labels) - 1:
+            _check_eigh_gauge(skew, labels, complex_, x)
+        f = inverse_gaps(w, labels, broadening)
+        inner = f * skew
+        if not is_zero(gw):
+            inner = inner + np.diag(gw)
+        return np.dot(np.dot(vc, inner), np.transpose(v))
+
+    return vjp
+
+
+def _check_eigh_gauge(skew, labels, complex_, x):
+    s = numpy.asarray(getval(skew))
+    xv = numpy.asarray(getval(x))
+    scale = float(numpy.max(numpy.abs(xv))) if xv.size else 0.0
+    violation = 0.0
+    if complex_:
+        violation = float(numpy.max(numpy.abs(numpy.diag(s)))) if s.size else 0.0
+    if labels.size and labels.max() < len(labels) - 1:  # some degenerate group
+        same = labels[:, None] == labels[None, :]
+        numpy.fill_diagonal(same, False)
+        if same.any():
+            violation = max(violation, float(numpy.max(numpy.abs(s[same]))))
+    if violation:
+        report_gauge("linalg.eigh", violation, max(scale, 1e-300),
+                     "eigenvectors (phase, or basis of a degenerate eigenspace)")
+
+
+def _eigh_jvp(g, ans, a, broadening=0.0, degeneracy_rtol=DEGENERACY_RTOL):
+    w, v = ans
+    labels = _labels(w, degeneracy_rtol)
+    complex_ = is_complex(v) or is_complex(g)
+    vh = np.conj(np.transpose(v)) if complex_ else np.transpose(v)
+    p = np.dot(np.dot(vh, hermitian_part(g) if complex_ else 0.5 * (g + np.transpose(g))), v)
+    dw = np.real(np.diag(p)) if complex_ else np.diag(p)
+    dv = np.dot(v, inverse_gaps(w, labels, broadening) * p)
+    return dw, dv
+
+
+eigh.defvjp(_eigh_vjp)
+eigh.defjvp(_eigh_jvp)
+
+
+# ---------------------------------------------------------------- conformance
+
+
+def eigh_probe(out, a, *rest):
+    """Gauge-invariant view of ``eigh``'s output for the derivative checks.
+
+    Eigenvalues are grouped into clusters closer than 1e-2 of the spectral scale (the
+    examples keep distinct eigenvalues further apart than that). Returns the cluster sums
+    (one entry per cluster, repeated for its members divided by the multiplicity, i.e. the
+    cluster means) and, when no cluster has more than one member, ``V diag(sin w) V^H``.
+    Both are smooth in ``a`` at exact degeneracy; see the module docstring for why
+    eigenvector functions of a degenerate group are checked to first order in the tests.
+    """
+    w, v = out
+    labels = _labels(w, 1e-2)
+    if labels.max(initial=-1) == len(labels) - 1:
+        vh = np.conj(np.transpose(v))
+        return w, np.dot(v * np.sin(w), vh)
+    counts = numpy.bincount(labels)
+    member = (labels[:, None] == numpy.arange(len(counts))[None, :]).astype(float)
+    means = np.dot(member, np.dot(w, member) / counts)
+    return (means,)
+
+
+def _random_hermitian(rng, n, complex_=False):
+    x = rng.standard_normal((n, n))
+    if complex_:
+        x = x + 1j * rng.standard_normal((n, n))
+    return x + numpy.conj(x.T)
+
+
+def _unitary(rng, n, complex_=False):
+    q, _ = numpy.linalg.qr(_random_hermitian(rng, n, complex_) + 5 * numpy.eye(n))
+    return q
+
+
+def _with_spectrum(rng, w, complex_=False):
+    q = _unitary(rng, len(w), complex_)
+    a = (q * numpy.asarray(w)) @ q.conj().T
+    return 0.5 * (a + a.conj().T)
+
+
+@eigh.examples
+def _eigh_examples(rng):
+    return [
+        wengert.Example((_with_spectrum(rng, [-1.3, -0.4, 0.5, 1.1, 2.0]),), name="real"),
+        wengert.Example((_with_spectrum(rng, [-1.0, 0.2, 0.9, 1.7], True),), name="complex"),
+        wengert.Example((_with_spectrum(rng, [-1.0, 0.5, 0.5, 2.0]),), name="degenerate"),
+        wengert.Example((_with_spectrum(rng, [0.7, 0.7, 0.7, -1.0, 1.9], True),),
+                        name="degenerate-complex"),
+        wengert.Example((_with_spectrum(rng, [-0.8, 0.1, 1.3]),), {"broadening": 1e-14},
+                        name="broadened"),
+    ]
+
+
+eigh.probe = eigh_probe
