@@ -12,7 +12,7 @@ contributed by plugins, array backends, demos and a conformance suite.
 from importlib import metadata as _metadata
 
 from wengert import _forward_rules  # noqa: F401  (JVP rules autograd lacks)
-from wengert.backends import Backend, asarray, backend_of, to_numpy
+from wengert.backends import Backend, _install_autograd_hook, asarray, backend_of, to_numpy
 from wengert.demo import Demo, DemoContext, DemoOption, run_demo
 from wengert.fixed_point import ConvergenceError, fixed_point
 from wengert.operators import (
@@ -32,6 +32,8 @@ from wengert.operators import (
 from wengert.primitive import Example, Primitive, primitive
 from wengert.registry import PLUGIN_API_VERSION, Registry, hookimpl, registry
 from wengert.tree import ravel, tree_flatten, tree_leaves, tree_map, tree_unflatten
+
+_install_autograd_hook()
 
 try:
     __version__ = _metadata.version("wengert")

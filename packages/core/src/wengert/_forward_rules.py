@@ -22,12 +22,12 @@ import autograd.builtins as ab
 import autograd.numpy as anp
 import autograd.numpy.fft as afft
 import autograd.numpy.linalg as ala
-import numpy as onp
 from autograd import make_jvp
 from autograd.core import make_vjp, primitive_jvps, primitive_vjps
 from autograd.extend import defjvp, defjvp_argnum, defjvp_argnums, vspace
 from autograd.misc.fixed_points import fixed_point
 from autograd.numpy.numpy_wrapper import _astype
+from autograd.tracer import getval
 
 
 def _import_all(packages):
@@ -68,8 +68,10 @@ def missing_jvps() -> list[str]:
 
 
 def _like(ans, *parts):
-    """A tangent of the same (named)tuple type as the primitive's output ``ans``."""
-    return vspace(ans).seq_type(*parts)
+    """A tangent of the same (named)tuple type as the primitive's output ``ans`` (a plain
+    tuple for CuPy's ``linalg`` functions, a named tuple for numpy's)."""
+    seq_type = vspace(ans).seq_type
+    return seq_type(parts) if seq_type in (tuple, list) else seq_type(*parts)
 
 
 # ---------------------------------------------------------------- numpy and builtins
@@ -113,9 +115,17 @@ def _trace(x):
     return anp.sum(_diag_part(x), -1)
 
 
+def _eye_like(x, n):
+    """``eye(n)`` (float64) with the array type of ``x`` (numpy, or a device array through
+    ``zeros_like``'s ``__array_function__`` dispatch): no host array meets a device one."""
+    eye = anp.zeros_like(getval(x), dtype=float, shape=(n, n))
+    eye.reshape(-1)[:: n + 1] = 1.0
+    return eye
+
+
 def _inverse_gaps(w):
     """F[..., i, j] = 1 / (w_j - w_i) off the diagonal, 0 on it."""
-    eye = anp.eye(anp.shape(w)[-1])
+    eye = _eye_like(w, anp.shape(w)[-1])
     return (1 - eye) / (w[..., None, :] - w[..., :, None] + eye)
 
 
@@ -150,7 +160,7 @@ def _cholesky_jvp(g, L, a):
     """
     da = (g + _H(g)) / 2
     phi = _H(ala.solve(L, _H(ala.solve(L, da))))
-    return L @ (anp.tril(phi) / (1 + anp.eye(anp.shape(L)[-1])))
+    return L @ (anp.tril(phi) / (1 + _eye_like(L, anp.shape(L)[-1])))
 
 
 defjvp(ala.cholesky, _cholesky_jvp)
@@ -164,7 +174,7 @@ def _eigh_jvp(g, ans, x, UPLO="L"):
     """
     w, v = ans
     off = anp.tril(g, -1) if UPLO == "L" else anp.triu(g, 1)
-    da = off + _H(off) + anp.real(g) * anp.eye(anp.shape(g)[-1])
+    da = off + _H(off) + anp.real(g) * _eye_like(g, anp.shape(g)[-1])
     p = _H(v) @ da @ v
     return _like(ans, anp.real(_diag_part(p)), v @ (_inverse_gaps(w) * p))
 
@@ -183,7 +193,7 @@ def _eig_jvp(g, ans, x):
     dv = v @ (_inverse_gaps(w) * p)
     dv = dv - v * anp.real(anp.sum(anp.conj(v) * dv, axis=-2, keepdims=True))
     if anp.iscomplexobj(v):
-        rows = onp.arange(anp.shape(v)[-2])[:, None]
+        rows = (anp.cumsum(anp.ones_like(anp.real(getval(v))[..., :, 0]), axis=-1) - 1)[..., None]
         largest = anp.argmax(anp.abs(v), axis=-2)[..., None, :] == rows
         dv_at, v_at = (anp.sum(m * largest, -2, keepdims=True) for m in (dv, v))
         dv = dv - 1j * v * anp.imag(dv_at) / anp.real(v_at)

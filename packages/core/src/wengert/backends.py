@@ -120,6 +120,44 @@ def _lookup_type(t: type) -> Backend | None:
         return found
 
 
+def _resolve_new_type(t: type) -> Backend | None:
+    """The backend of a type autograd has not seen: discover plugins (once) and set the
+    backend up (``check_available`` then ``setup``, once), so that its VSpace and Box exist."""
+    from wengert.registry import registry
+
+    registry()  # the plugins' type names are known after discovery only
+    found = _lookup_type(t)
+    if found is not None and found is not NUMPY:
+        found.status()
+    return found
+
+
+class _ResolvingTypeMap(dict):
+    """autograd's ``type -> Box`` and ``type -> VSpace`` tables; a type that belongs to a
+    plugin backend is resolved on first sight (no cost on hits: a dict subclass)."""
+
+    __slots__ = ()
+
+    def __missing__(self, t):
+        if isinstance(t, type):
+            backend = _resolve_new_type(t)
+            if backend is not None and backend is not NUMPY and dict.__contains__(self, t):
+                return dict.__getitem__(self, t)
+        raise KeyError(t)
+
+
+def _install_autograd_hook() -> None:
+    """Let autograd meet plugin arrays before anything else did (``grad(f)(cupy_x)``)."""
+    import autograd.tracer as tracer
+    from autograd.core import VSpace
+
+    if type(VSpace.mappings) is not _ResolvingTypeMap:
+        VSpace.mappings = _ResolvingTypeMap(VSpace.mappings)
+    if type(tracer.Box.type_mappings) is not _ResolvingTypeMap:
+        tracer.Box.type_mappings = _ResolvingTypeMap(tracer.Box.type_mappings)
+        tracer.box_type_mappings = tracer.Box.type_mappings
+
+
 def _get_backend(name: str) -> Backend:
     from wengert.registry import registry
 

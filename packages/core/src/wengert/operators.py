@@ -146,7 +146,7 @@ def hessian(fun: Callable, argnum: int | tuple[int, ...] = 0) -> Callable:
         blocks = [[None] * len(xs) for _ in xs]
         for j, xj in enumerate(xs):
             shape = anp.shape(xj)
-            basis = anp.eye(int(anp.size(xj)), dtype=anp.result_type(xj, float))
+            basis = _identity_like(xj)
             columns = [
                 jvp(grads_at, tuple(xs), tuple(
                     anp.reshape(e, shape) if k == j else None for k in range(len(xs))))[1]
@@ -160,6 +160,16 @@ def hessian(fun: Callable, argnum: int | tuple[int, ...] = 0) -> Callable:
         return tuple(tuple(row) for row in blocks)
 
     return hessian_fun
+
+
+def _identity_like(x):
+    """Rows of the identity of size ``x.size`` on ``x``'s backend (a Hessian's tangents):
+    on a device backend, one explicit copy of the identity to the device."""
+    from wengert.backends import NUMPY, backend_of
+
+    eye = anp.eye(int(anp.size(x)), dtype=anp.result_type(x, float))
+    backend = backend_of(x)
+    return eye if backend is NUMPY else backend.asarray(eye)
 
 
 # ---------------------------------------------------------------- forward mode

@@ -165,6 +165,15 @@ class Registry:
         info.status, info.error = "error", f"{stage}: {detail}"
         self._roll_back(name)
 
+    def _forget_implementations(self) -> None:
+        """Take back every backend implementation this registry added to primitives (they
+        are module-level objects that outlive a rediscovery, which adds them again)."""
+        for kind, key in list(self._owner):
+            if kind == "implementation":
+                name, backend_name = key.rsplit("@", 1)
+                if name in self.primitives:
+                    self.primitives[name]._remove_implementation(backend_name)
+
     @property
     def errors(self) -> dict[str, str]:
         """Plugins that failed to load: name -> what went wrong."""
@@ -181,6 +190,8 @@ def registry(reload: bool = False) -> Registry:
     """
     global _REGISTRY
     if _REGISTRY is None or reload:
+        if _REGISTRY is not None:
+            _REGISTRY._forget_implementations()
         _REGISTRY = _discover()
     return _REGISTRY
 

@@ -3,7 +3,9 @@
 One :class:`Case` checks one primitive on one backend at one example:
 
 1. the inputs are not mutated;
-2. the output on a non-numpy backend equals the numpy backend's (1e-10 relative);
+2. the output on a non-numpy backend equals the numpy backend's (1e-10 relative), and so
+   do its VJP, JVP and second derivatives (finite differences run on the numpy backend
+   only: they would need host copies of device arrays);
 3. reverse mode (VJP) agrees with finite differences;
 4. forward mode (JVP) agrees with finite differences, or, for a primitive without a JVP,
    asking for one raises ``NotImplementedError`` naming the primitive;
@@ -26,7 +28,7 @@ from wengert.backends import NUMPY
 from wengert.operators import jvp
 from wengert.primitive import Example, Primitive
 from wengert.testing.checks import GradientCheckError, check_grads
-from wengert.tree import tree_flatten, tree_map
+from wengert.tree import tree_flatten, tree_map, tree_unflatten
 
 __all__ = ["Case", "select_primitives", "conformance_cases", "check_primitive"]
 
@@ -100,6 +102,8 @@ class Case:
         _check_not_mutated(prim.name, args, before)
         if self.backend != NUMPY.name:
             _check_same_as_numpy(prim, self.example, out)
+            _check_derivatives_same_as_numpy(prim, self.example, self.backend, self.seed)
+            return
 
         def probed(*a):
             result = prim(*a, **kwargs)
@@ -129,7 +133,10 @@ def _to_backend(args: tuple, backend: str) -> tuple:
 
 
 def _snapshot(args: tuple) -> list:
-    return [numpy.array(x, copy=True) if _is_array(x) else None for x in tree_flatten(args)[0]]
+    from wengert.backends import to_numpy
+
+    return [numpy.array(to_numpy(x), copy=True) if _is_array(x) else None
+            for x in tree_flatten(args)[0]]
 
 
 def _is_array(x: Any) -> bool:
@@ -148,13 +155,102 @@ def _check_same_as_numpy(prim: Primitive, example: Example, out: Any) -> None:
     from wengert.backends import to_numpy
 
     expected = prim(*example.args, **example.kwargs)
-    if prim.probe is not None:
-        expected = prim.probe(expected, *example.args)
-        out = prim.probe(out, *_to_backend(example.args, "numpy"))
     got = tree_map(lambda x: to_numpy(x) if _is_array(x) else x, out)
+    if prim.probe is not None:  # probes may be host code: apply them to host copies
+        expected = prim.probe(expected, *example.args)
+        got = prim.probe(got, *example.args)
     for g, e in zip(tree_flatten(got)[0], tree_flatten(expected)[0]):
         if _is_array(e) and not numpy.allclose(g, e, rtol=1e-10, atol=1e-12):
             raise GradientCheckError(f"{prim.name}: output differs from the numpy backend's")
+
+
+def _check_derivatives_same_as_numpy(prim: Primitive, example: Example, backend: str,
+                                     seed: int, rtol: float = 1e-10) -> None:
+    """VJP, JVP and (to ``max_order``) second derivatives on ``backend`` equal numpy's.
+
+    Seeded random cotangent ``u`` and direction ``v`` (in the declared tangent spaces) are
+    made on the host and moved; device results are moved back explicitly and compared,
+    and must be arrays of ``backend`` (no silent host round trip).
+    """
+    from wengert.backends import backend_of, to_numpy
+    from wengert.operators import vjp
+    from wengert.testing.checks import _project, _random_like
+
+    rng = numpy.random.default_rng(seed)
+    args_np, kwargs = tuple(example.args), example.kwargs
+    args_dev = _to_backend(args_np, backend)
+    argnums = [i for i, a in enumerate(args_np) if prim.tangent_space(i, a) != "none"]
+
+    def f(*args):
+        out = prim(*args, **kwargs)
+        return prim.probe(out, *args) if prim.probe is not None else out
+
+    def restrict(args):
+        def g(*diff):
+            full = list(args)
+            for i, x in zip(argnums, diff):
+                full[i] = x
+            return f(*full)
+
+        return g
+
+    def float_leaf(x):
+        dtype = getattr(x, "dtype", None)
+        return numpy.dtype(dtype).kind in "fc" if dtype is not None else isinstance(
+            x, (float, complex))
+
+    def compare(what, got, expected):
+        for i, (g, e) in enumerate(zip(tree_flatten(got)[0], tree_flatten(expected)[0])):
+            if g is None or e is None or not float_leaf(e):
+                continue
+            e = numpy.asarray(e)
+            if e.ndim and backend_of(g).name != backend:
+                raise GradientCheckError(f"{prim.name}[{backend}]: {what} leaf {i} left the "
+                                         "device (a host round trip)")
+            g = numpy.asarray(to_numpy(g) if _is_array(g) else g)
+            scale = float(numpy.max(numpy.abs(e))) if e.size else 0.0
+            err = float(numpy.max(numpy.abs(g - e))) if e.size else 0.0
+            if not err <= rtol * scale + 1e-12:
+                raise GradientCheckError(
+                    f"{prim.name}[{backend}, example {example.name}]: {what} leaf {i} differs "
+                    f"from the numpy backend's by {err:.3e} (max |numpy| {scale:.3e})")
+
+    out_np = f(*args_np)
+    leaves, treedef = tree_flatten(out_np)
+    u = tree_unflatten(treedef, [_random_like(rng, x) if float_leaf(x) else None
+                                 for x in leaves])
+    v = tuple(_project(prim.tangent_space(i, args_np[i]), _random_like(rng, args_np[i]))
+              for i in argnums)
+    diff_np = tuple(args_np[i] for i in argnums)
+    diff_dev = tuple(args_dev[i] for i in argnums)
+    u_dev, v_dev = _to_backend_tree(u, backend), _to_backend_tree(v, backend)
+
+    def vjp_map(args, cot):
+        return lambda *diff: vjp(restrict(args), *diff)[1](cot)
+
+    def jvp_map(args, tan):
+        return lambda *diff: jvp(restrict(args), diff, tan)[1]
+
+    compare("VJP", vjp_map(args_dev, u_dev)(*diff_dev), vjp_map(args_np, u)(*diff_np))
+    if prim.has_jvp:
+        compare("JVP", jvp_map(args_dev, v_dev)(*diff_dev), jvp_map(args_np, v)(*diff_np))
+    if prim.max_order < 2:
+        return
+    w = tuple(_random_like(rng, x) for x in diff_np)
+    compare("VJP of the VJP",
+            vjp(vjp_map(args_dev, u_dev), *diff_dev)[1](_to_backend_tree(w, backend)),
+            vjp(vjp_map(args_np, u), *diff_np)[1](w))
+    if prim.has_jvp:
+        compare("JVP of the JVP", jvp(jvp_map(args_dev, v_dev), diff_dev, v_dev)[1],
+                jvp(jvp_map(args_np, v), diff_np, v)[1])
+
+
+def _to_backend_tree(tree, backend: str):
+    from wengert.backends import asarray
+
+    leaves, treedef = tree_flatten(tree)
+    return tree_unflatten(treedef, [asarray(x, backend) if isinstance(x, numpy.ndarray) else x
+                                    for x in leaves])
 
 
 def _check_missing_jvp_raises(prim: Primitive, args: tuple, kwargs: dict, argnum: int) -> None:
