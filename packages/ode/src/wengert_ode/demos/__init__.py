@@ -1,0 +1,1 @@
+"""Demos of wengert-ode: neural-ode, least-action, optimal-control."""
