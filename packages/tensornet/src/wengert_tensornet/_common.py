@@ -1,0 +1,43 @@
+"""Argument checks and small helpers shared by the RG modules."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy
+from autograd.tracer import getval
+
+import wengert.numpy as np
+
+
+def check_chi(chi, where: str) -> int:
+    if isinstance(chi, bool) or not isinstance(chi, numbers.Integral) or chi < 1:
+        raise ValueError(f"{where}: chi must be a positive int, got {chi!r}")
+    return int(chi)
+
+
+def check_steps(steps, where: str, minimum: int = 0) -> int:
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < minimum:
+        raise ValueError(f"{where}: steps must be an int >= {minimum}, got {steps!r}")
+    return int(steps)
+
+
+def check_site_tensor(tensor, where: str) -> None:
+    """A rank-4 ``(up, left, down, right)`` real tensor with ``up ~ down``, ``left ~ right``."""
+    t = getval(tensor)
+    shape = numpy.shape(t)
+    if len(shape) != 4 or shape[0] != shape[2] or shape[1] != shape[3]:
+        raise ValueError(f"{where}: tensor must have shape (D, D', D, D') with index order "
+                         f"(up, left, down, right), got {shape}")
+    t = numpy.asarray(t)
+    if numpy.iscomplexobj(t) or not numpy.issubdtype(t.dtype, numpy.number):
+        raise TypeError(f"{where}: tensor must be real, got dtype {t.dtype}")
+    if not numpy.all(numpy.isfinite(t)):
+        raise ValueError(f"{where}: tensor has non-finite entries")
+
+
+def trace_ln(t):
+    """``ln sum_{u,l} t[u, l, u, l]``: the tensor on a 1 x 1 torus."""
+    du, dl = t.shape[0], t.shape[1]
+    diag = np.reshape(t, (du * dl, du * dl))
+    return np.log(np.trace(diag))
