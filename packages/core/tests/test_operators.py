@@ -198,3 +198,12 @@ def test_hessian_with_argnum_tuple_gives_all_blocks():
     numpy.testing.assert_allclose(hyy, numpy.diag(-numpy.sin(y)))
     with pytest.raises(TypeError, match="argnum"):
         wengert.hessian(f, "x")
+
+
+def test_checkpoint_with_tuple_output_under_forward_over_reverse():
+    pair = wengert.checkpoint(lambda x: (x * 2.0, np.sin(x)))
+    loss = lambda x: np.sum(pair(x)[0] * pair(x)[1])  # noqa: E731
+    x = numpy.array([0.3, 0.5])
+    expected = numpy.diag(4 * numpy.cos(x) - 2 * x * numpy.sin(x))  # d2/dx2 of 2 x sin x
+    numpy.testing.assert_allclose(wengert.hessian(loss)(x), expected, rtol=1e-13)
+    check_grads(loss, (x,), order=2)

@@ -83,12 +83,14 @@ def _flatten_up_to(treedef: TreeDef, tree: Any) -> list:
     """
     if treedef.kind is None:
         return [tree]
-    if type(tree) is not treedef.kind or (
-        treedef.kind is dict and tuple(sorted(tree)) != treedef.keys
-    ) or len(tree) != len(treedef.children):
+    kind = type(getattr(tree, "_value", tree))  # a traced container: its value's type
+    if kind is not treedef.kind or len(tree) != len(treedef.children) or (
+        kind is dict and tuple(sorted(tree.keys())) != treedef.keys
+    ):
         raise ValueError(f"expected a {treedef.kind.__name__} of {len(treedef.children)} "
                          f"entries, got {type(tree).__name__}")
-    children = [tree[k] for k in treedef.keys] if treedef.kind is dict else list(tree)
+    keys = treedef.keys if kind is dict else range(len(treedef.children))
+    children = [tree[k] for k in keys]
     return [leaf for c, sub in zip(treedef.children, children) for leaf in _flatten_up_to(c, sub)]
 
 
