@@ -21,6 +21,17 @@ def test_ising_trg_quick(tmp_path):
     assert json.loads((tmp_path / "results.json").read_text())["method"] == "hotrg"
 
 
+def test_ising_trg_on_processes_equals_serial(tmp_path):
+    options = {"chi": 6, "steps": 8}
+    serial = wengert.run_demo("ising-trg", quick=True, out=tmp_path / "s", progress=False,
+                              options=options)
+    spread = wengert.run_demo("ising-trg", quick=True, out=tmp_path / "p", progress=False,
+                              options={**options, "executor": "processes:2"})
+    assert spread["executor"] == "processes:2"
+    for key in ("temperatures", "ln_z", "u", "c"):
+        assert spread[key] == serial[key]  # the same function on the same item, in order
+
+
 def test_heisenberg_ipeps_quick_converges_d2(tmp_path):
     results = wengert.run_demo("heisenberg-ipeps", quick=True, out=tmp_path, progress=False)
     assert results["D"] == 2 and results["chi"] == 16

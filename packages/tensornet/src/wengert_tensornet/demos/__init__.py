@@ -14,6 +14,9 @@ DEMOS = (
             wengert.DemoOption("steps", int, 32, "RG steps (2**steps sites)"),
             wengert.DemoOption("method", str, "hotrg", "hotrg or trg"),
             wengert.DemoOption("points", int, 16, "temperatures in [1, 4] (T_c is added)"),
+            wengert.DemoOption("executor", str, "serial",
+                               "where the temperatures run: serial, processes[:N], dask, "
+                               "dask://host:port (wengert.parallel)"),
         ),
     ),
     wengert.Demo(

@@ -19,6 +19,7 @@ import math
 import numpy
 
 import wengert
+from wengert import parallel
 from wengert_tensornet import onsager
 from wengert_tensornet.hotrg import hotrg
 from wengert_tensornet.ising import ising_tensor
@@ -64,12 +65,16 @@ def run(ctx) -> dict:
                                           [onsager.T_C]])
     temperatures = numpy.sort(temperatures)
     work = functools.partial(point, chi=chi, steps=steps, method=method)
-    rows = [work(t) for t in ctx.progress(temperatures, desc=f"{method} chi={chi}")]
+    if opts["executor"] == "serial":
+        rows = [work(t) for t in ctx.progress(temperatures, desc=f"{method} chi={chi}")]
+    else:
+        rows = parallel.map(work, temperatures, executor=opts["executor"],
+                            progress=ctx.show_progress)
     cols = {key: numpy.array([r[key] for r in rows]) for key in rows[0]}
     errors = {key: _relative_error(cols[key], cols[f"{key}_exact"]) for key in ("ln_z", "u", "c")}
     at_tc = int(numpy.argmin(numpy.abs(temperatures - onsager.T_C)))
     results = {
-        "method": method, "chi": chi, "steps": steps,
+        "method": method, "chi": chi, "steps": steps, "executor": opts["executor"],
         "temperatures": cols["T"],
         "ln_z": cols["ln_z"], "u": cols["u"], "c": cols["c"],
         "ln_z_exact": cols["ln_z_exact"], "u_exact": cols["u_exact"],
