@@ -53,3 +53,26 @@ def test_bad_method_and_nan_objective_raise_clearly():
         minimize(rosenbrock, {"x": 0.0, "y": 0.0}, method="newton")
     with pytest.raises(FloatingPointError, match="nan"):
         minimize(lambda x: np.sum(np.log(x - 10.0)), numpy.ones(2), progress=False)
+
+
+def test_external_value_and_grad_is_used_for_a_data_set_loss():
+    from wengert import parallel
+
+    data = [(float(i), 2.0 * i + 1.0) for i in range(8)]
+
+    def item_loss(p, item):
+        x, y = item
+        return (p["a"] * x + p["b"] - y) ** 2
+
+    calls = []
+
+    def summed(p):
+        calls.append(1)
+        return parallel.value_and_grad_sum(item_loss, p, data, executor="serial", progress=False)
+
+    res = minimize(None, {"a": 0.0, "b": 0.0}, value_and_grad=summed, progress=False,
+                   options={"gtol": 1e-12})
+    assert res.x["a"] == pytest.approx(2.0, abs=1e-6) and res.x["b"] == pytest.approx(1.0, abs=1e-6)
+    assert calls
+    with pytest.raises(TypeError, match="value_and_grad"):
+        minimize(None, {"a": 0.0})

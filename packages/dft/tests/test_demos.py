@@ -1,3 +1,5 @@
+import pytest
+
 import wengert
 
 
@@ -25,3 +27,14 @@ def test_ks_regularizer_runs(tmp_path):
                            options={"steps": 2})
     assert res["mae_lda"] > res["mae_ks_trained"]
     assert len(res["energy_exact"]) == len(res["bond_lengths"])
+
+
+def test_ks_regularizer_on_processes_matches_serial(tmp_path):
+    # the data-set fit through wengert.parallel: same references, same trained functional
+    options = {"steps": 2}
+    serial = wengert.run_demo("ks-regularizer", quick=True, out=tmp_path / "s",
+                              progress=False, options=options)
+    spread = wengert.run_demo("ks-regularizer", quick=True, out=tmp_path / "p",
+                              progress=False, options={**options, "executor": "processes:2"})
+    assert spread["energy_exact"] == serial["energy_exact"]
+    assert spread["loss_ks_trained"] == pytest.approx(serial["loss_ks_trained"], rel=1e-9)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy
 import scipy.optimize
 
-from wengert.operators import value_and_grad
+from wengert.operators import value_and_grad as _value_and_grad
 from wengert.tree import ravel
 
 __all__ = ["minimize", "OptimizeResult", "METHODS"]
@@ -42,6 +42,7 @@ def minimize(
     callback: Callable | None = None,
     progress: bool = True,
     options: dict | None = None,
+    value_and_grad: Callable | None = None,
 ) -> OptimizeResult:
     """Minimize a real scalar ``fun(x, *args)`` over a pytree ``x`` starting at ``x0``.
 
@@ -53,6 +54,10 @@ def minimize(
     :param progress: show a tqdm bar with the current value.
     :param options: extra scipy options (``gtol``, ``maxcor``, ...) or Adam's
         ``beta1``/``beta2``/``eps``.
+    :param value_and_grad: ``value_and_grad(x, *args) -> (value, gradient pytree)`` to use
+        instead of differentiating ``fun`` here, e.g. a
+        :func:`wengert.parallel.value_and_grad_sum` over a data set on a cluster; ``fun``
+        may then be ``None``.
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
@@ -60,7 +65,14 @@ def minimize(
         raise ValueError(f"maxiter must be a positive int, got {maxiter!r}")
     x0_flat, unravel = ravel(x0)
     x0_flat = numpy.asarray(x0_flat, dtype=float)
-    objective = value_and_grad(lambda flat: fun(unravel(flat), *args))
+    if value_and_grad is None:
+        if fun is None:
+            raise TypeError("minimize: give fun, or value_and_grad")
+        objective = _value_and_grad(lambda flat: fun(unravel(flat), *args))
+    else:
+        def objective(flat):
+            value, g = value_and_grad(unravel(flat), *args)
+            return value, ravel(g)[0]
 
     def value_grad(flat):
         value, g = objective(flat)

@@ -18,6 +18,10 @@ Both are then used self-consistently along the dissociation curve. results.json 
 ``energy_no_ks_trained`` (NaN where the KS loop did not converge), ``mae_lda``,
 ``mae_ks_trained``, ``mae_no_ks_trained`` (mean |E - E_exact| over the test bond lengths
 that are not training points), ``train_bond_lengths``, ``grid_points``, ``grid_spacing``.
+
+``--executor`` (``serial``, ``processes``, ``dask``, ``dask://host:port``) spreads the exact
+references over bond lengths (:func:`wengert.parallel.map`) and the KS-regularized loss,
+a sum over training molecules, with its gradient (:func:`wengert.parallel.value_and_grad_sum`).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import numpy
 
 import wengert
 import wengert.numpy as np
+from wengert import parallel
 from wengert_dft import ks1d
 
 TRAIN = (1.28, 3.84)
@@ -42,16 +47,34 @@ def _self_consistent(grid, functional, params, bond_lengths, progress, desc):
     return numpy.array(out)
 
 
+def _exact_reference(grid_and_bond_length):
+    """Exact two-electron (energy, density) of 1D H2 at one bond length (a parallel item)."""
+    grid, r = grid_and_bond_length
+    v, e_nuc = ks1d.h2_potential(grid, r)
+    return ks1d.exact_two_electron(grid, v, e_nuc)
+
+
+def _ks_item_loss(theta, item):
+    """One training molecule's KS-regularized loss: (E_KS - E)^2 + |n_KS - n|^2 h."""
+    grid, functional, v, e_nuc, e, n, spacing = item
+    res = ks1d.kohn_sham(grid, v, 2, functional, theta, e_nuc=e_nuc)
+    return (res.energy - e) ** 2 + np.sum((res.density - n) ** 2) * spacing
+
+
 def run(ctx):
+    with parallel.get_executor(ctx.options["executor"]) as executor:
+        return _run(ctx, executor)
+
+
+def _run(ctx, executor):
     num, spacing = (101, 0.25) if ctx.quick else (257, 0.1)
     grid = ks1d.make_grid(num, spacing)
     test = numpy.round(numpy.arange(0.64, 6.0 if ctx.quick else 6.1,
                                     0.64 if ctx.quick else 0.32), 2)
     bond_lengths = numpy.unique(numpy.concatenate([test, TRAIN]))
-    exact = {}
-    for r in ctx.progress(bond_lengths, total=len(bond_lengths), desc="exact 2e"):
-        v, e_nuc = ks1d.h2_potential(grid, r)
-        exact[float(r)] = ks1d.exact_two_electron(grid, v, e_nuc)
+    references = parallel.map(_exact_reference, [(grid, float(r)) for r in bond_lengths],
+                              executor=executor, progress=ctx.show_progress)
+    exact = dict(zip((float(r) for r in bond_lengths), references))
     functional = ks1d.LearnedXC(hidden=ctx.options["hidden"])
     theta0 = functional.init(grid)
     train = []
@@ -60,12 +83,11 @@ def run(ctx):
         e, n = exact[r]
         train.append((v, e_nuc, e, n, ks1d.xc_energy_from_exact(grid, v, e, n, e_nuc)))
 
-    def ks_loss(theta):
-        loss = 0.0
-        for v, e_nuc, e, n, _ in train:
-            res = ks1d.kohn_sham(grid, v, 2, functional, theta, e_nuc=e_nuc)
-            loss = loss + (res.energy - e) ** 2 + np.sum((res.density - n) ** 2) * spacing
-        return loss
+    items = [(grid, functional, v, e_nuc, e, n, spacing) for v, e_nuc, e, n, _ in train]
+
+    def ks_value_and_grad(theta):
+        return parallel.value_and_grad_sum(_ks_item_loss, theta, items, executor=executor,
+                                           progress=False)
 
     def no_ks_loss(theta):
         loss = 0.0
@@ -75,8 +97,9 @@ def run(ctx):
         return loss
 
     steps = ctx.options["steps"] or (25 if ctx.quick else 100)
-    fit_ks = wengert.optimize.minimize(ks_loss, theta0, method="L-BFGS-B", maxiter=steps,
-                                       progress=ctx.show_progress)
+    fit_ks = wengert.optimize.minimize(None, theta0, method="L-BFGS-B", maxiter=steps,
+                                       progress=ctx.show_progress,
+                                       value_and_grad=ks_value_and_grad)
     fit_no_ks = wengert.optimize.minimize(no_ks_loss, theta0, method="L-BFGS-B",
                                           maxiter=steps, progress=ctx.show_progress)
     energy_exact = numpy.array([exact[float(r)][0] for r in bond_lengths])
@@ -117,6 +140,7 @@ def run(ctx):
         "loss_no_ks_trained": float(fit_no_ks.fun),
         "grid_points": num,
         "grid_spacing": spacing,
+        "executor": ctx.options["executor"],
     }
 
 
@@ -126,5 +150,8 @@ DEMO = wengert.Demo(
     description="1D H2 (exponential Coulomb): an xc functional trained through the KS loop "
                 "vs without it, along the dissociation curve (Li et al., PRL 2021)",
     options=(wengert.DemoOption("hidden", int, 8, "hidden units per layer"),
-             wengert.DemoOption("steps", int, 0, "L-BFGS iterations (0: 25 quick, 100 full)")),
+             wengert.DemoOption("steps", int, 0, "L-BFGS iterations (0: 25 quick, 100 full)"),
+             wengert.DemoOption("executor", str, "serial",
+                                "where bond lengths and training molecules run: serial, "
+                                "processes[:N], dask, dask://host:port (wengert.parallel)")),
 )
