@@ -20,6 +20,12 @@ from wengert import parallel
 from wengert_tensornet.demos.ising_trg import point
 
 
+def _warm(_):
+    import wengert_tensornet.demos.ising_trg  # noqa: F401
+
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--chi", type=int, default=16)
@@ -39,8 +45,8 @@ def main():
             print(f"{executor:10s} skipped: {exc}")
             continue
         with runner:
-            warm = functools.partial(point, chi=2, steps=2)  # start workers, import modules
-            parallel.map(warm, [2.0] * (os.cpu_count() or 1), executor=runner, progress=False)
+            # start the workers and import the modules there before timing
+            parallel.map(_warm, range(os.cpu_count() or 1), executor=runner, progress=False)
             start = time.perf_counter()
             rows = parallel.map(work, temperatures, executor=runner, progress=False)
             timings[executor] = time.perf_counter() - start
