@@ -41,3 +41,25 @@ def trace_ln(t):
     du, dl = t.shape[0], t.shape[1]
     diag = np.reshape(t, (du * dl, du * dl))
     return np.log(np.trace(diag))
+
+
+def rg_ln_z(tensor, step, steps: int, checkpoint: bool):
+    """``ln Z / N`` from ``steps`` coarse-graining ``step(t) -> t'`` (each halves the sites).
+
+    The tensor is normalized before and after every step; the logs of the norms, weighted
+    by the site count of their step, plus the final torus trace give ``ln Z`` per site.
+    ``checkpoint=True`` recomputes each step's intermediates in the backward pass.
+    """
+    import wengert
+
+    norm = np.sqrt(np.sum(tensor * tensor))
+    t = tensor / norm
+    ln_z = np.log(norm)
+    if checkpoint:
+        step = wengert.checkpoint(step)
+    for n in range(1, steps + 1):
+        t = step(t)
+        norm = np.sqrt(np.sum(t * t))
+        t = t / norm
+        ln_z = ln_z + np.log(norm) / 2.0**n
+    return ln_z + trace_ln(t) / 2.0**steps

@@ -20,10 +20,9 @@ from __future__ import annotations
 import numpy
 from autograd.tracer import getval
 
-import wengert
 import wengert.numpy as np
 from wengert_tensornet import _linalg
-from wengert_tensornet._common import check_chi, check_site_tensor, check_steps, trace_ln
+from wengert_tensornet._common import check_chi, check_site_tensor, check_steps, rg_ln_z
 
 __all__ = ["hotrg"]
 
@@ -102,15 +101,4 @@ def hotrg(tensor, chi: int, steps: int, *, rtol: float = _linalg.ZERO_RTOL,
     """
     check_site_tensor(tensor, "hotrg")
     chi, steps = check_chi(chi, "hotrg"), check_steps(steps, "hotrg")
-    norm = np.sqrt(np.sum(tensor * tensor))
-    t = tensor / norm
-    ln_z = np.log(norm)
-    step = lambda t: _step(t, chi, rtol)
-    if checkpoint:
-        step = wengert.checkpoint(step)
-    for n in range(1, steps + 1):
-        t = step(t)
-        norm = np.sqrt(np.sum(t * t))
-        t = t / norm
-        ln_z = ln_z + np.log(norm) / 2.0**n
-    return ln_z + trace_ln(t) / 2.0**steps
+    return rg_ln_z(tensor, lambda t: _step(t, chi, rtol), steps, checkpoint)

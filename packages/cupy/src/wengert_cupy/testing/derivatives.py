@@ -23,6 +23,7 @@ import numpy
 
 import wengert
 from wengert.primitive import Example, Primitive
+from wengert.testing.checks import _project
 from wengert.tree import tree_flatten, tree_unflatten
 
 __all__ = ["check_against_numpy", "DerivativeMismatch", "HostConversionError"]
@@ -49,16 +50,6 @@ def _random_like(rng, x):
     if numpy.iscomplexobj(x):
         d = d + 1j * rng.standard_normal(x.shape)
     return d.astype(x.dtype) if x.dtype.kind in "fc" else d
-
-
-def _project(space, d):
-    if callable(space):
-        return numpy.asarray(space(d))
-    if space == "symmetric":
-        return (d + numpy.swapaxes(d, -1, -2)) / 2
-    if space == "hermitian":
-        return (d + numpy.conj(numpy.swapaxes(d, -1, -2))) / 2
-    return d
 
 
 def _to(backend: str, tree):
