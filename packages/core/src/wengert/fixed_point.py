@@ -5,12 +5,17 @@ callable for maps that are not contractions), so no tape grows with the iteratio
 Derivatives with respect to ``params`` come from the implicit function theorem: with
 ``A = df/dx`` and ``B = df/dp`` at the solution,
 
-    reverse:  w = x_bar + A^T w   (Krylov/GMRES solve),   p_bar = B^T w
-    forward:  x_dot = B p_dot + A x_dot                    (GMRES solve)
+    reverse:  w = x_bar + A^T w   (GMRES),   p_bar = B^T w
+    forward:  x_dot = B p_dot + A x_dot      (GMRES)
 
-Both linear solves are themselves expressed as fixed points of affine maps, so they are
-differentiable in turn: second derivatives (reverse-over-reverse, forward-over-reverse,
-forward-over-forward) work, and memory stays that of one evaluation of ``f``.
+Both are :func:`_solve_linear` calls, ``w = b + L(q) w`` with ``q = (x*, p)``, whose own
+derivatives are linear solves of the same kind (with ``L`` or its transpose), so second
+derivatives work in every mode combination and memory stays that of one evaluation of
+``f``. Cost: reverse mode traces ``f`` once for ``A^T`` (the pullback then serves every
+GMRES step, and also the steps of the tangent solve when the gradient itself is
+differentiated in forward mode, as in :func:`wengert.hessian`) and once for ``B^T``;
+forward mode runs one JVP of ``f`` per GMRES step (a forward-mode trace cannot be
+replayed with another tangent).
 
 >>> import wengert, wengert.numpy as np
 >>> sqrt2 = lambda a: wengert.fixed_point(lambda x, a: 0.5 * (x + a / x), 1.0, a)
@@ -25,9 +30,9 @@ from typing import Any
 
 import autograd.numpy as anp
 import numpy
-from autograd.core import defjvp_argnum, defvjp_argnum
+from autograd.core import defjvp_argnums, defvjp_argnums
 from autograd.extend import primitive
-from autograd.tracer import getval
+from autograd.tracer import getval, isbox
 
 from wengert.tree import ravel
 
@@ -99,23 +104,43 @@ def anderson(
     raise ConvergenceError("fixed_point: Anderson mixing did not converge", residual, maxiter)
 
 
-def _gmres(g: Callable, x0: numpy.ndarray, tol: float, maxiter: int) -> numpy.ndarray:
-    """Solve ``x = g(x)`` for an affine ``g`` by GMRES on ``(I - A) x = g(0)``."""
+def _krylov(
+    matvec: Callable,
+    b: numpy.ndarray,
+    tol: float,
+    maxiter: int,
+    x0: numpy.ndarray | None = None,
+    what: str = "GMRES solve of an implicit derivative",
+) -> numpy.ndarray:
+    """Solve ``x = b + L x`` for a linear ``L v = matvec(v)`` by GMRES on ``(I - L) x = b``
+    (from ``x0``, default 0; ``what`` names the solve in the error).
+
+    One ``matvec`` per Krylov step and none besides: scipy recomputes the true residual
+    ``|b - (I - L) x|`` at the end of every restart cycle and reports ``info == 0`` only when
+    it is below ``tol |b|``; only a failed solve costs one more ``matvec``, to report (and
+    accept, within ``10 tol max(1, |b|)``) its true residual.
+    """
     import scipy.sparse.linalg  # imported here: it costs ~0.2 s at ``import wengert``
 
-    b = g(numpy.zeros_like(x0))
     if not numpy.any(b):
-        return numpy.zeros_like(x0)
+        return numpy.zeros_like(b)
     operator = scipy.sparse.linalg.LinearOperator(
-        (x0.size, x0.size), matvec=lambda v: v - (g(v) - b), dtype=numpy.result_type(x0, b)
+        (b.size, b.size), matvec=lambda v: v - matvec(v), dtype=b.dtype
     )
     x, info = scipy.sparse.linalg.gmres(
-        operator, b, x0=x0, rtol=tol, atol=0.0, restart=min(x0.size, 60), maxiter=maxiter
+        operator, b, x0=x0, rtol=tol, atol=0.0, restart=min(b.size, 60), maxiter=maxiter
     )
-    residual = float(numpy.linalg.norm(operator.matvec(x) - b))
-    if info != 0 and residual > 10 * tol * max(1.0, float(numpy.linalg.norm(b))):
-        raise ConvergenceError("fixed_point: GMRES adjoint solve did not converge", residual, info)
+    if info != 0:
+        residual = float(numpy.linalg.norm(operator.matvec(x) - b))
+        if residual > 10 * tol * max(1.0, float(numpy.linalg.norm(b))):
+            raise ConvergenceError(f"fixed_point: {what} did not converge", residual, info)
     return x
+
+
+def _gmres(g: Callable, x0: numpy.ndarray, tol: float, maxiter: int) -> numpy.ndarray:
+    """Solve ``x = g(x)`` for an affine ``g`` by GMRES on ``(I - A) x = g(0)``."""
+    b = numpy.asarray(g(numpy.zeros_like(x0)))
+    return _krylov(lambda v: g(v) - b, b, tol, maxiter, x0, "GMRES (solver='gmres')")
 
 
 _SOLVERS = {"iterate": iterate, "anderson": anderson, "diis": anderson, "gmres": _gmres}
@@ -127,63 +152,144 @@ def _solve_flat(f_flat, x0, p, tol, maxiter, solver):
     return solver(lambda x: f_flat(x, p), x0, tol, maxiter)
 
 
-def _split(q, sizes):
-    out, start = [], 0
-    for n in sizes:
-        out.append(q[start : start + n])
-        start += n
-    return out
+@primitive
+def _solve_linear(matvec, b, q, tol, maxiter):
+    """``w = b + L(q) w`` with ``L(q) v = matvec(v, q)`` linear in ``v`` (differentiable in
+    ``b`` and ``q``): the adjoint and tangent equations of :func:`fixed_point`.
+
+    Derivatives, with ``w`` the solution:
+
+        reverse:  u = w_bar + L^T u,   b_bar = u,   q_bar = (d/dq <u, L(q) w>)
+        forward:  w_dot = b_dot + (dL[q_dot]) w + L w_dot
+
+    i.e. linear solves of the same kind, with the same ``L`` (forward) or its transpose
+    (reverse), so every order of derivative is again a :func:`_solve_linear`.
+    """
+    return _krylov(lambda v: matvec(v, q), b, tol, maxiter)
 
 
-def _adjoint_map(f_flat):
-    """``w -> x_bar + A^T w`` with ``q = (x_bar, x*, p)``; A's pullback traced once per q."""
-    cache: dict = {}
+def _cached_in_q(make: Callable) -> Callable:
+    """``apply(v, q) = make(q)(v)`` where ``make(q)`` (a trace) is built once per unboxed ``q``.
 
-    def adjoint(w, q, sizes):
-        if cache.get("q") is not q:
-            x_bar, x_star, p = _split(q, sizes)
-            from wengert.operators import vjp
+    GMRES calls ``apply`` with one unboxed ``q`` on every iteration, so it traces once per
+    solve. A boxed ``q`` (a derivative with respect to ``q`` is being taken) is traced on
+    every call and never cached, so a primal-only operator never stands in for one that
+    carries ``q``'s tangent or cotangent.
+    """
+    cache: list = []
 
-            pullback = vjp(lambda x: f_flat(x, p), x_star)[1]
-            cache.update(q=q, x_bar=x_bar, pullback=pullback)
-        return cache["x_bar"] + cache["pullback"](w)[0]
+    def apply(v, q):
+        if isbox(q):
+            return make(q)(v)
+        if not cache or cache[0] is not q:
+            cache[:] = [q, make(q)]
+        return cache[1](v)
 
-    return adjoint
+    return apply
 
 
-def _vjp_maker(argnum, x_star, args, kwargs):
+def _adjoint_operator(f_flat, n):
+    """``(v, q) -> A^T v``, ``A = df/dx`` at ``q = (x*, p)``: the pullback of ``f`` traced once."""
+    from wengert.operators import vjp
+
+    def make(q):
+        pullback = vjp(lambda x: f_flat(x, q[n:]), q[:n])[1]
+        return lambda v: pullback(v)[0]
+
+    return _cached_in_q(make)
+
+
+def _tangent_operator(f_flat, n):
+    """``(t, q) -> A t`` at ``q = (x*, p)``: one JVP of ``f`` per call (forward mode cannot
+    reuse a trace)."""
+    from wengert.operators import jvp
+
+    def apply(t, q):
+        return jvp(lambda x: f_flat(x, q[n:]), (q[:n],), (t,))[1]
+
+    return apply
+
+
+def _transposed(matvec, point):
+    """``(u, q) -> L(q)^T u`` for ``L(q) v = matvec(v, q)``: the pullback of the linear map
+    ``v -> matvec(v, q)``, traced once per unboxed ``q`` at ``v = point``.
+
+    ``point`` must not be zero: rules that skip a zero cotangent (``if is_zero(g)``) would
+    record a tape that does not depend on ``v``.
+    """
+    from wengert.operators import vjp
+
+    def make(q):
+        pullback = vjp(lambda v: matvec(v, q), point)[1]
+        return lambda u: pullback(u)[0]
+
+    return _cached_in_q(make)
+
+
+def _solve_flat_vjp(argnums, x_star, args, kwargs):
+    """Reverse mode of :func:`_solve_flat` (only ``p``, argument 2, is ever traced: the
+    fixed point does not depend on ``x0``): ``w = x_bar + A^T w``, ``p_bar = B^T w``."""
     f_flat, x0, p, tol, maxiter, _ = args
     from wengert.operators import vjp
 
+    q = anp.concatenate([x_star, p])  # built once: the rows of a Jacobian reuse A's trace
+    adjoint = _adjoint_operator(f_flat, numpy.size(getval(x_star)))
+
     def pullback(x_bar):
-        sizes = (x_star.size, x_star.size, p.size)
-        q = anp.concatenate([x_bar, x_star, p])
-        adjoint = _adjoint_map(f_flat)
-        w = _solve_flat(
-            lambda w, q: adjoint(w, q, sizes), anp.zeros_like(getval(x_bar)), q, tol, maxiter,
-            _gmres,
-        )
-        return vjp(lambda p_: f_flat(x_star, p_), p)[1](w)[0]
+        w = _solve_linear(adjoint, x_bar, q, tol, maxiter)
+        p_bar = vjp(lambda p_: f_flat(x_star, p_), p)[1](w)[0]
+        return tuple(p_bar if i == 2 else anp.zeros_like(getval(args[i])) for i in argnums)
 
     return pullback
 
 
-def _jvp_maker(argnum, p_dot, x_star, args, kwargs):
+def _solve_flat_jvp(argnums, tangents, x_star, args, kwargs):
+    """Forward mode of :func:`_solve_flat`: ``x_dot = B p_dot + A x_dot``."""
     f_flat, x0, p, tol, maxiter, _ = args
     from wengert.operators import jvp
 
-    sizes = (x_star.size, p.size, p.size)
-
-    def tangent_map(t, q):
-        x_star_, p_, p_dot_ = _split(q, sizes)
-        return jvp(f_flat, (x_star_, p_), (t, p_dot_))[1]
-
-    q = anp.concatenate([x_star, p, p_dot])
-    return _solve_flat(tangent_map, anp.zeros_like(getval(x_star)), q, tol, maxiter, _gmres)
+    if 2 not in argnums:
+        return anp.zeros_like(getval(x_star))
+    b = jvp(lambda p_: f_flat(x_star, p_), (p,), (tangents[argnums.index(2)],))[1]
+    q = anp.concatenate([x_star, p])
+    return _solve_linear(_tangent_operator(f_flat, numpy.size(getval(x_star))), b, q, tol, maxiter)
 
 
-defvjp_argnum(_solve_flat, lambda argnum, ans, args, kwargs: _vjp_maker(argnum, ans, args, kwargs))
-defjvp_argnum(_solve_flat, _jvp_maker)
+def _solve_linear_vjp(argnums, w, args, kwargs):
+    """Reverse mode of :func:`_solve_linear` (``b`` and ``q``, arguments 1 and 2)."""
+    matvec, b, q, tol, maxiter = args
+    from wengert.operators import vjp
+
+    point = numpy.asarray(getval(w))
+    transposed = _transposed(matvec, point if numpy.any(point) else numpy.ones_like(point))
+
+    def pullback(w_bar):
+        u = _solve_linear(transposed, w_bar, q, tol, maxiter)
+        q_bar = vjp(lambda q_: matvec(w, q_), q)[1](u)[0] if 2 in argnums else None
+        return tuple(u if i == 1 else q_bar for i in argnums)
+
+    return pullback
+
+
+def _solve_linear_jvp(argnums, tangents, w, args, kwargs):
+    """Forward mode of :func:`_solve_linear`: the same ``L`` (its trace reused, since ``q``
+    is unboxed here), right-hand side ``b_dot + dL[q_dot] w``."""
+    matvec, b, q, tol, maxiter = args
+    from wengert.operators import jvp
+
+    rhs = anp.zeros_like(getval(w))
+    for i, t in zip(argnums, tangents):
+        if i == 1:
+            rhs = rhs + t
+        elif i == 2:
+            rhs = rhs + jvp(lambda q_: matvec(w, q_), (q,), (t,))[1]
+    return _solve_linear(matvec, rhs, q, tol, maxiter)
+
+
+defvjp_argnums(_solve_flat, _solve_flat_vjp)
+defjvp_argnums(_solve_flat, _solve_flat_jvp)
+defvjp_argnums(_solve_linear, _solve_linear_vjp)
+defjvp_argnums(_solve_linear, _solve_linear_jvp)
 
 
 def fixed_point(
@@ -201,8 +307,11 @@ def fixed_point(
     :param x0: starting point (not differentiated).
     :param params: the parameters; derivatives of the result flow to them.
     :param tol: stop when ``|f(x) - x| <= tol * max(1, |x|)``; the adjoint and tangent
-        linear solves use the same tolerance.
-    :param maxiter: iteration budget of the forward solve and of each GMRES solve.
+        linear solves (GMRES) stop at the relative residual ``tol``.
+    :param maxiter: iteration budget of the forward solve, and the number of GMRES restart
+        cycles (of up to 60 steps each) of each linear solve: a ``tol`` the linear solves
+        cannot reach in floating point (~1e-14) makes them run all of them (and then fail,
+        unless the residual is within ``10 tol max(1, |b|)``).
     :param solver: ``"iterate"`` (default; needs a contraction), ``"anderson"``/``"diis"``
         (Anderson/Pulay mixing, for SCF- and CTMRG-like maps), or a callable
         ``solver(g, x0, tol, maxiter) -> x`` on flat vectors with ``g(x) = f(x)``.
