@@ -38,8 +38,5 @@ def test_derivatives_match_finite_differences_through_truncation():
     check_grads(lambda b, h: trg(ising_tensor(b, h), 5, 6), (0.42, 0.1), order=1)
 
 
-@pytest.mark.xfail(reason="wengert-linalg: second-order rule of the truncated svd is wrong at "
-                          "exactly zero singular values (the Z2 zeros of the first TRG step); "
-                          "forward and reverse second derivatives differ by ~1e-7", strict=False)
 def test_second_derivatives_match_finite_differences_through_truncation():
     check_grads(lambda b, h: trg(ising_tensor(b, h), 5, 6), (0.42, 0.1), order=2)

@@ -17,7 +17,7 @@ import warnings
 import numpy
 import scipy.linalg
 from autograd.extend import primitive as _ag_primitive
-from autograd.tracer import getval
+from autograd.tracer import Box, getval
 
 import wengert.numpy as np
 
@@ -102,8 +102,9 @@ def as_matrix(a, name: str, fname: str, *, square: bool = False):
     return value
 
 
-def check_hermitian(value, name: str, fname: str, rtol: float = HERMITIAN_RTOL,
-                    symmetrize: bool = False):
+def check_hermitian(
+    value, name: str, fname: str, rtol: float = HERMITIAN_RTOL, symmetrize: bool = False
+):
     """Raise ``ValueError`` unless ``value`` is Hermitian within ``rtol`` (relative);
     with ``symmetrize`` return its Hermitian part ``(value + value^H)/2``."""
     if value.size == 0:
@@ -139,6 +140,17 @@ def conj(x):
 def herm(x):
     """Conjugate transpose (plain transpose for real arrays)."""
     return np.conj(np.transpose(x)) if is_complex(x) else np.transpose(x)
+
+
+def traced(*xs) -> bool:
+    """Whether any argument (or tuple element) is an autograd box, i.e. whether a derivative
+    rule that receives them is itself being differentiated (second or higher order)."""
+    for x in xs:
+        if isinstance(x, Box):
+            return True
+        if isinstance(x, (tuple, list)) and any(isinstance(y, Box) for y in x):
+            return True
+    return False
 
 
 def is_zero(g) -> bool:
@@ -198,8 +210,9 @@ def inverse_gaps(w, labels, broadening: float = 0.0):
 @_ag_primitive
 def solve_triangular(t, b, lower: bool, trans: bool = False):
     """``T^{-1} b`` (``T^{-T} b`` with ``trans``) for triangular ``T`` (differentiable)."""
-    return scipy.linalg.solve_triangular(t, b, lower=lower, trans="T" if trans else "N",
-                                         check_finite=False)
+    return scipy.linalg.solve_triangular(
+        t, b, lower=lower, trans="T" if trans else "N", check_finite=False
+    )
 
 
 def _tri_mask(t, lower):
