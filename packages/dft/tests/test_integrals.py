@@ -19,8 +19,7 @@ def test_boys_function_matches_incomplete_gamma():
     m = numpy.arange(13)[:, None]
     ref = gamma(m + 0.5) * gammainc(m + 0.5, t) / (2 * t ** (m + 0.5))
     assert numpy.max(numpy.abs(boys(12, t) - ref) / ref) < 1e-13
-    assert numpy.allclose(boys(5, numpy.zeros(1))[:, 0], 1 / (2 * numpy.arange(6) + 1),
-                          rtol=1e-15)
+    assert numpy.allclose(boys(5, numpy.zeros(1))[:, 0], 1 / (2 * numpy.arange(6) + 1), rtol=1e-15)
 
 
 @pytest.mark.parametrize("basis", ["sto-3g", "6-31g", "6-31g*", "cc-pvdz"])
@@ -72,8 +71,9 @@ def test_derivative_operations_match_finite_differences(family):
     v, w = rng.normal(size=c.shape), rng.normal(size=c.shape)
 
     def fd(fun, h=2e-3):  # 4th-order central differences along v
-        return (8 * fun(c + h * v) - 8 * fun(c - h * v) - fun(c + 2 * h * v)
-                + fun(c - 2 * h * v)) / (12 * h)
+        return (
+            8 * fun(c + h * v) - 8 * fun(c - h * v) - fun(c + 2 * h * v) + fun(c - 2 * h * v)
+        ) / (12 * h)
 
     tangent = f(basis, c, "tangent", V=v)
     assert numpy.abs(tangent - fd(lambda x: f(basis, x))).max() < 1e-7
@@ -83,6 +83,30 @@ def test_derivative_operations_match_finite_differences(family):
     assert numpy.abs(second - fd(lambda x: f(basis, x, "cotangent", G=g))).max() < 1e-6
     bitangent = f(basis, c, "bitangent", V=v, W=w)
     assert numpy.abs(bitangent - fd(lambda x: f(basis, x, "tangent", V=w))).max() < 1e-7
+
+
+@pytest.mark.parametrize("basis", ["sto-3g", "cc-pvdz"])  # Cartesian; spherical d
+def test_eri_gradient_from_densities_equals_the_full_cotangent(basis):
+    mol = Molecule(WATER, basis)
+    rng = numpy.random.default_rng(3)
+    da, db = (m + m.T for m in rng.normal(size=(2, mol.nao, mol.nao)))
+    dt = da + db
+    gamma_uhf = 0.5 * numpy.einsum("ab,cd->abcd", dt, dt) - 0.5 * (
+        numpy.einsum("ac,bd->abcd", da, da) + numpy.einsum("ac,bd->abcd", db, db)
+    )
+    full = eri_engine(mol.basis, mol.coords, "cotangent", G=gamma_uhf)
+    blocks = eri_engine(mol.basis, mol.coords, "cotangent", density=(dt, [(da, 0.5), (db, 0.5)]))
+    assert numpy.abs(full - blocks).max() < 1e-10 * numpy.abs(full).max()
+
+
+def test_sp_shells_share_their_exponent_group():
+    from wengert_dft.integrals._pairs import group_pair_classes
+
+    mol = Molecule("C 0 0 0; H 0 0 1.1", "6-31g", spin=1)  # C: 1s, 2sp, 3sp; H: 1s, 2s
+    rows = sorted(len(pc.comp_a) for pc in group_pair_classes(mol.basis) if pc.la == pc.lb)
+    assert rows == [1, 4]  # (s|s) groups and (sp|sp) groups, no separate p
+    diag = sum(int(pc.diag.sum()) for pc in group_pair_classes(mol.basis))
+    assert diag == 5  # groups: C 1s, C 2sp, C 3sp, H 1s, H 2s
 
 
 def test_eri_memory_guard(monkeypatch):

@@ -55,8 +55,10 @@ def test_uhf_gradient_is_exact():
     h = 1e-4
     e = numpy.zeros_like(oh.coords)
     e[1, 2] = 1.0
-    fd = (float(energy(oh, "uhf", coords=oh.coords + h * e))
-          - float(energy(oh, "uhf", coords=oh.coords - h * e))) / (2 * h)
+    fd = (
+        float(energy(oh, "uhf", coords=oh.coords + h * e))
+        - float(energy(oh, "uhf", coords=oh.coords - h * e))
+    ) / (2 * h)
     assert abs(grad[1, 2] - fd) < 1e-7
     assert numpy.abs(grad.sum(0)).max() < 1e-9  # translational invariance
 
@@ -74,14 +76,17 @@ def test_non_convergence_raises_with_residual():
         scf(mol, maxiter=2)
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    ({"method": "ccsd"}, ValueError, "method"),
-    ({"method": "rks", "xc": "b3lyp"}, ValueError, "xc"),
-    ({"method": "rhf", "xc": "lda"}, ValueError, "xc"),
-    ({"coords": numpy.zeros((2, 3))}, ValueError, "coords"),
-    ({"charges": numpy.ones(2)}, ValueError, "charges"),
-    ({"field": numpy.ones(2)}, ValueError, "field"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"method": "ccsd"}, ValueError, "method"),
+        ({"method": "rks", "xc": "b3lyp"}, ValueError, "xc"),
+        ({"method": "rhf", "xc": "lda"}, ValueError, "xc"),
+        ({"coords": numpy.zeros((2, 3))}, ValueError, "coords"),
+        ({"charges": numpy.ones(2)}, ValueError, "charges"),
+        ({"field": numpy.ones(2)}, ValueError, "field"),
+    ],
+)
 def test_energy_rejects_bad_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):
         energy(Molecule(WATER, "sto-3g"), **kwargs)
@@ -104,3 +109,32 @@ def test_d_shell_bases_energy_and_gradient_match_pyscf(basis):
     e, g = wengert.value_and_grad(lambda c: energy(mol, coords=c))(mol.coords)
     assert abs(e - e_ref) < 1e-9
     assert numpy.abs(g - g_ref).max() < 1e-6
+
+
+@pytest.mark.parametrize(
+    "method, atoms, spin", [("rhf", WATER, 0), ("uhf", "O 0 0 0; H 0 0.1 0.97", 1)]
+)
+def test_variational_gradient_equals_the_implicit_adjoint_to_second_order(method, atoms, spin):
+    # reverse mode uses dE = tr(D dh) + Gamma d(ab|cd) - tr(W dS) (no response); the
+    # fixed-point adjoint through the SCF is the independent reference, at first order and
+    # for second derivatives (where the variational rule is differentiated with the response)
+    from wengert_dft.scf import _implicit_energy
+
+    mol = Molecule(atoms, "sto-3g", spin=spin)
+    c0 = mol.coords + 0.05 * numpy.random.default_rng(0).normal(size=mol.coords.shape)
+    z0, f0 = mol.charges + 0.1, numpy.array([0.01, -0.02, 0.005])
+    new = lambda c, z, f: energy(mol, method, coords=c, charges=z, field=f)  # noqa: E731
+    old = lambda c, z, f: _implicit_energy(mol, method, None, c, z, f)  # noqa: E731
+    for a, b in zip(
+        wengert.grad(new, (0, 1, 2))(c0, z0, f0), wengert.grad(old, (0, 1, 2))(c0, z0, f0)
+    ):
+        assert numpy.abs(a - b).max() < 1e-8
+    hess = [wengert.jacobian(wengert.grad(lambda c, e=e: e(c, z0, f0)))(c0) for e in (new, old)]
+    assert numpy.abs(hess[0] - hess[1]).max() < 1e-7
+    mixed = [wengert.jacobian(wengert.grad(lambda f, e=e: e(c0, z0, f)))(f0) for e in (new, old)]
+    assert numpy.abs(mixed[0] - mixed[1]).max() < 1e-7
+    apt = [
+        wengert.jacobian(lambda c, e=e: wengert.grad(lambda f: e(c, z0, f))(f0))(c0)
+        for e in (new, old)
+    ]
+    assert numpy.abs(apt[0] - apt[1]).max() < 1e-7

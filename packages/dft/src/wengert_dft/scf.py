@@ -12,7 +12,10 @@ Two layers:
   point D* = f(D*; X, h, eri[, grid]) of the Roothaan map f (Fock build, orthogonalized
   eigenproblem, aufbau occupation) with :func:`wengert.fixed_point`: derivatives with
   respect to coordinates, nuclear charges and the field come from the implicit function
-  theorem (first and second order), never from unrolled iterations.
+  theorem (first and second order), never from unrolled iterations. For RHF and UHF the
+  reverse-mode rule is the variational gradient (no response at first order; the rule
+  differentiated through the fixed point at second order), see
+  :func:`_variational_energy`.
 
 Energies (Szabo-Ostlund 3.184, 3.317; Parr-Yang 7.2.14), with J_ab = (ab|cd) D_cd and
 K_ab = (ac|bd) D_cd:
@@ -30,11 +33,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy
+from autograd.tracer import isbox
 
 import wengert
 import wengert.numpy as np
 from wengert_dft import _linalg
 from wengert_dft.integrals import primitives as ints
+from wengert_dft.integrals.two_electron import eri as _eri_engine
 
 __all__ = ["energy", "scf", "SCFResult", "METHODS", "hcore_parts"]
 
@@ -136,8 +141,11 @@ def _electronic_energy(method, dm, h, eri, xc_params):
         j, ka = _jk(eri, dm[0])
         kb = _jk(eri, dm[1])[1]
         j = j + _jk(eri, dm[1])[0]
-        return (np.sum(dm_tot * h) + 0.5 * np.sum(dm_tot * j)
-                - 0.5 * (np.sum(dm[0] * ka) + np.sum(dm[1] * kb)))
+        return (
+            np.sum(dm_tot * h)
+            + 0.5 * np.sum(dm_tot * j)
+            - 0.5 * (np.sum(dm[0] * ka) + np.sum(dm[1] * kb))
+        )
     j, k = _jk(eri, dm)
     e = np.sum(dm * h) + 0.5 * np.sum(dm * j)
     if method == "rhf":
@@ -160,7 +168,6 @@ def _guess(method, nocc, s, x, h, eri, xc_params, maxiter):
     except wengert.ConvergenceError:
         dm = 2.0 * _aufbau(h, x, nocc[0])
     return numpy.stack([0.5 * dm, 0.5 * dm])
-
 
 
 def _solve(method, nocc, s, x, h, eri, xc_params, maxiter=200, tol=1e-10):
@@ -195,8 +202,8 @@ def _solve(method, nocc, s, x, h, eri, xc_params, maxiter=200, tol=1e-10):
         else:
             dm = 2.0 * _aufbau(fock, x, nocc[0])
     raise wengert.ConvergenceError(
-        f"scf: {method.upper()} did not converge (|FDS - SDF| tolerance {tol:g})", residual,
-        maxiter)
+        f"scf: {method.upper()} did not converge (|FDS - SDF| tolerance {tol:g})", residual, maxiter
+    )
 
 
 # ----------------------------------------------------------------- integrals and energy
@@ -231,16 +238,20 @@ def _nocc(mol, method):
     return (mol.nalpha, mol.nbeta) if method == "uhf" else (mol.nelectron // 2,)
 
 
-def _inputs(mol, method, xc, coords, charges, field):
-    coords = mol.coords if coords is None else coords
-    charges = mol.charges if charges is None else charges
-    if numpy.shape(coords) != (mol.natm, 3):
-        raise ValueError(f"coords must have shape ({mol.natm}, 3) (Bohr), got "
-                         f"{numpy.shape(coords)}")
-    if numpy.shape(charges) != (mol.natm,):
+def _validate(mol, coords, charges, field):
+    if coords is not None and numpy.shape(coords) != (mol.natm, 3):
+        raise ValueError(
+            f"coords must have shape ({mol.natm}, 3) (Bohr), got {numpy.shape(coords)}"
+        )
+    if charges is not None and numpy.shape(charges) != (mol.natm,):
         raise ValueError(f"charges must have shape ({mol.natm},), got {numpy.shape(charges)}")
     if field is not None and numpy.shape(field) != (3,):
         raise ValueError(f"field must have shape (3,) (atomic units), got {numpy.shape(field)}")
+
+
+def _inputs(mol, method, xc, coords, charges, field):
+    coords = mol.coords if coords is None else coords
+    charges = mol.charges if charges is None else charges
     s, h, e_nuc = hcore_parts(mol, coords, charges, field)
     x = _orthogonalizer(s)
     eri = ints.eri(mol.basis, coords)
@@ -252,8 +263,9 @@ def _inputs(mol, method, xc, coords, charges, field):
     return s, x, h, eri, e_nuc, xc_params
 
 
-def energy(mol, method: str = "rhf", xc: str | None = None, *, coords=None, charges=None,
-           field=None):
+def energy(
+    mol, method: str = "rhf", xc: str | None = None, *, coords=None, charges=None, field=None
+):
     """Total energy (Eh) of ``mol``, differentiable in ``coords``, ``charges`` and ``field``.
 
     :param mol: a :class:`wengert_dft.Molecule`.
@@ -267,21 +279,154 @@ def energy(mol, method: str = "rhf", xc: str | None = None, *, coords=None, char
         electrons; ``None`` for no field term.
 
     Forward and reverse mode, first and second order (:func:`wengert.grad`,
-    :func:`wengert.hessian`, :func:`wengert.jvp`).
+    :func:`wengert.hessian`, :func:`wengert.jvp`). For RHF and UHF, reverse mode uses the
+    variational gradient (:func:`_variational_energy`): no response equations at first
+    order, the implicit fixed point at second order.
     """
     method, xc = _check(mol, method, xc)
+    inputs = {"coords": coords, "charges": charges, "field": field}
+    _validate(mol, coords, charges, field)
+    active = tuple(k for k, v in inputs.items() if v is not None and isbox(v))
+    if method != "rks" and active:
+        return _variational_energy(mol, method, inputs, active)(*(inputs[k] for k in active))
+    return _implicit_energy(mol, method, xc, coords, charges, field)
+
+
+def _implicit_energy(mol, method, xc, coords, charges, field):
+    """The energy with the density as the implicitly differentiated SCF fixed point."""
     s, x, h, eri, e_nuc, xc_params = _inputs(mol, method, xc, coords, charges, field)
     nocc = _nocc(mol, method)
     params = (x, h, eri) + tuple(xc_params)
     values = [wengert.stop_gradient(p) for p in params]
     dm0 = _solve(method, nocc, wengert.stop_gradient(s), *values[:3], tuple(values[3:]))[0]
-    dm = wengert.fixed_point(_scf_map(method, nocc), dm0, *params, tol=_TOL,
-                             solver="anderson")
+    dm = wengert.fixed_point(_scf_map(method, nocc), dm0, *params, tol=_TOL, solver="anderson")
     return _electronic_energy(method, dm, h, eri, tuple(xc_params)) + e_nuc
 
 
-def scf(mol, method: str = "rhf", xc: str | None = None, *, maxiter: int = 200,
-        tol: float = 1e-10) -> SCFResult:
+# ----------------------------------------------------------------- variational gradient
+
+
+def _variational_energy(mol, method, inputs, active):
+    """RHF/UHF energy as a function of the ``active`` inputs with a hand-written VJP.
+
+    The SCF energy is stationary in the orbitals, so its gradient needs no response: with
+    the converged density D, Fock matrix F and energy-weighted density W (RHF: D F D / 2,
+    UHF: sum_s D_s F_s D_s),
+
+        dE/dlambda = tr(D dh/dlambda) + sum Gamma_abcd d(ab|cd)/dlambda - tr(W dS/dlambda)
+                     + dE_nuc/dlambda,
+
+    Gamma = dE/d(ab|cd) at fixed D (Pople et al., Int. J. Quantum Chem. S13, 225 (1979)).
+    This holds at every geometry, charge and field, so differentiating it again, with D
+    the implicitly differentiated fixed point (the nested-level forward below), gives the
+    exact second derivatives (the coupled-perturbed response comes from the IFT there).
+    Forward mode differentiates :func:`_implicit_energy` directly.
+    """
+
+    def merge(args):
+        full = dict(inputs)
+        full.update(zip(active, args))
+        return full["coords"], full["charges"], full["field"]
+
+    def fun(*args):
+        return _implicit_energy(mol, method, None, *merge(args))
+
+    def fwd(*args):
+        coords, charges, field = merge(args)
+        if not any(isbox(a) for a in args):  # first order: plain numpy SCF, no fixed point
+            s, x, h, eri, e_nuc, _ = _inputs(mol, method, None, coords, charges, field)
+            dm, fock = _solve(method, _nocc(mol, method), s, x, h, eri, ())[:2]  # F = F(D)
+            e = _electronic_energy(method, dm, h, eri, ()) + e_nuc
+            return e, (coords, charges, field, dm, fock)
+        # nested trace level (second derivatives): D(lambda) is the differentiable fixed
+        # point, so the gradient below is differentiated with the full response
+        s, x, h, eri, e_nuc, _ = _inputs(mol, method, None, coords, charges, field)
+        nocc = _nocc(mol, method)
+        values = [wengert.stop_gradient(p) for p in (s, x, h, eri)]
+        dm0 = _solve(method, nocc, *values, ())[0]
+        dm = wengert.fixed_point(
+            _scf_map(method, nocc), dm0, x, h, eri, tol=_TOL, solver="anderson"
+        )
+        e = _electronic_energy(method, dm, h, eri, ()) + e_nuc
+        return e, (coords, charges, field, dm, _fock(method, dm, h, eri, ()))
+
+    def bwd(res, g):
+        grads = _variational_gradient(mol, method, *res, active)
+        return tuple(g * grads[k] for k in active)
+
+    return wengert.custom_vjp(fun).defvjp(fwd, bwd)
+
+
+def _two_particle_density(method, dm):
+    """Gamma_abcd = dE_2e/d(ab|cd) at fixed density, shape (nao,)*4 (chemists' order)."""
+    if method == "uhf":
+        dt = dm[0] + dm[1]
+        return 0.5 * np.einsum("ab,cd->abcd", dt, dt) - 0.5 * (
+            np.einsum("ac,bd->abcd", dm[0], dm[0]) + np.einsum("ac,bd->abcd", dm[1], dm[1])
+        )
+    return 0.5 * np.einsum("ab,cd->abcd", dm, dm) - 0.25 * np.einsum("ac,bd->abcd", dm, dm)
+
+
+def _eri_gradient(b, coords, method, dm):
+    """sum_abcd Gamma_abcd d(ab|cd)/dR, (natm, 3): through the differentiable primitive
+    when traced (second derivatives), else straight from the density matrices."""
+    if isbox(coords) or isbox(dm):
+        return ints.eri_cotangent(b, coords, _two_particle_density(method, dm))
+    if method == "uhf":
+        density = (dm[0] + dm[1], [(dm[0], 0.5), (dm[1], 0.5)])
+    else:
+        density = (dm, [(dm, 0.25)])
+    return _eri_engine(b, coords, "cotangent", density=density)
+
+
+def _variational_gradient(mol, method, coords, charges, field, dm, fock, active):
+    """{input: dE/dinput} for the ``active`` inputs from the converged ``dm`` and ``fock``
+    (:func:`_variational_energy`); written in wengert.numpy, so differentiable."""
+    b = mol.basis
+    coords = mol.coords if coords is None else coords
+    charges = mol.charges if charges is None else charges
+    if method == "uhf":
+        d = dm[0] + dm[1]
+        w = sum(np.dot(dm[i], np.dot(fock[i], dm[i])) for i in range(2))
+    else:
+        d = dm
+        w = 0.5 * np.dot(dm, np.dot(fock, dm))
+    natm = mol.natm
+    eye = numpy.eye(natm)
+    diff = coords[:, None, :] - coords[None, :, :]
+    inv_r = (1.0 - eye) / np.sqrt(np.sum(diff**2, axis=-1) + eye)  # 1/R_AB, 0 on the diagonal
+    out = {}
+    if "coords" in active:
+        zz = charges[:, None] * charges[None, :] * inv_r**3
+        grad = (
+            ints.kinetic_cotangent(b, coords, d)
+            + ints.nuclear_cotangent(b, coords, charges[:, None, None] * d[None])
+            + _eri_gradient(b, coords, method, dm)
+            - ints.overlap_cotangent(b, coords, w)
+            - np.sum(zz[:, :, None] * diff, axis=1)
+        )
+        if field is not None:
+            grad = (
+                grad
+                + ints.dipole_cotangent(b, coords, field[:, None, None] * d[None])
+                - charges[:, None] * field[None, :]
+            )
+        out["coords"] = grad
+    if "charges" in active:
+        gz = np.einsum("cab,ab->c", ints.nuclear(b, coords), d) + np.dot(inv_r, charges)
+        if field is not None:
+            gz = gz - np.dot(coords, field)
+        out["charges"] = gz
+    if "field" in active:
+        out["field"] = np.einsum("kab,ab->k", ints.dipole_integrals(b, coords), d) - np.dot(
+            charges, coords
+        )
+    return out
+
+
+def scf(
+    mol, method: str = "rhf", xc: str | None = None, *, maxiter: int = 200, tol: float = 1e-10
+) -> SCFResult:
     """Run the SCF (plain numpy, not differentiable) and return an :class:`SCFResult`.
 
     ``tol`` bounds the largest element of the orthogonalized commutator FDS - SDF.
@@ -289,8 +434,9 @@ def scf(mol, method: str = "rhf", xc: str | None = None, *, maxiter: int = 200,
     method, xc = _check(mol, method, xc)
     s, x, h, eri, e_nuc, xc_params = _inputs(mol, method, xc, None, None, None)
     nocc = _nocc(mol, method)
-    dm, fock, iterations, residual = _solve(method, nocc, s, x, h, eri, xc_params,
-                                            maxiter=maxiter, tol=tol)
+    dm, fock, iterations, residual = _solve(
+        method, nocc, s, x, h, eri, xc_params, maxiter=maxiter, tol=tol
+    )
     e = float(_electronic_energy(method, dm, h, eri, xc_params) + e_nuc)
     fock = fock if method == "uhf" else fock[None]
     mo_e, mo_c = [], []
@@ -301,5 +447,6 @@ def scf(mol, method: str = "rhf", xc: str | None = None, *, maxiter: int = 200,
     mo_e, mo_c = numpy.array(mo_e), numpy.array(mo_c)
     if method != "uhf":
         return SCFResult(e, mo_e[0], mo_c[0], dm, iterations, True, residual, method, xc)
-    return SCFResult(e, mo_e, mo_c, dm[0] + dm[1], iterations, True, residual, method, xc,
-                     dm_spin=dm)
+    return SCFResult(
+        e, mo_e, mo_c, dm[0] + dm[1], iterations, True, residual, method, xc, dm_spin=dm
+    )

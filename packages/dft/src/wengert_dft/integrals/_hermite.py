@@ -24,8 +24,16 @@ from functools import cache
 
 import numpy
 
-__all__ = ["boys", "hermite_1d", "derive", "hermite_index", "hermite_r", "e3", "cart_pairs",
-           "rmat_index"]
+__all__ = [
+    "boys",
+    "hermite_1d",
+    "derive",
+    "hermite_index",
+    "hermite_r",
+    "e3",
+    "cart_pairs",
+    "rmat_index",
+]
 
 _STEP = 0.05
 _TMAX = 50.0
@@ -51,6 +59,12 @@ def _boys_table() -> numpy.ndarray:
     return table
 
 
+@cache
+def _boys_rows() -> numpy.ndarray:
+    """The table as (grid point, m), so that the orders a point needs are contiguous."""
+    return numpy.ascontiguousarray(_boys_table().T)
+
+
 def boys(mmax: int, t: numpy.ndarray) -> numpy.ndarray:
     """F_m(t) for m = 0..mmax, shape (mmax + 1,) + t.shape."""
     if mmax + _NTAYLOR > _MTAB:
@@ -59,17 +73,22 @@ def boys(mmax: int, t: numpy.ndarray) -> numpy.ndarray:
     out = numpy.empty((mmax + 1,) + t.shape)
     exp_t = numpy.exp(-t)
     small = t < _TMAX
-    ts = t[small]
+    every = bool(small.all())
+    ts, es = (t, exp_t) if every else (t[small], exp_t[small])
     k = numpy.rint(ts / _STEP).astype(int)
     dt = k * _STEP - ts  # F(T) = sum_j F_{m+j}(T0) (T0 - T)^j / j!
-    table = _boys_table()
-    f = table[mmax + _NTAYLOR - 1, k]
+    rows = _boys_rows()[k, mmax : mmax + _NTAYLOR]  # one gather of 7 neighbours per point
+    f = rows[..., _NTAYLOR - 1]
     for j in range(_NTAYLOR - 2, -1, -1):  # Horner form of the Taylor series
-        f = table[mmax + j, k] + f * dt / (j + 1)
+        f = rows[..., j] + f * dt / (j + 1)
     fs = [f]
     for m in range(mmax - 1, -1, -1):
-        f = (2 * ts * f + exp_t[small]) / (2 * m + 1)
+        f = (2 * ts * f + es) / (2 * m + 1)
         fs.append(f)
+    if every:
+        for m, f in enumerate(fs[::-1]):
+            out[m] = f
+        return out
     out[:, small] = numpy.array(fs[::-1])
     large = ~small
     if numpy.any(large):
@@ -126,8 +145,15 @@ def derive(table: numpy.ndarray, exps: numpy.ndarray, axis: int, count: int) -> 
 @cache
 def hermite_index(L: int) -> numpy.ndarray:
     """The Hermite triples (t, u, v) with t+u+v <= L, shape (nH, 3), by total order."""
-    return numpy.array([(t, u, s - t - u) for s in range(L + 1) for t in range(s, -1, -1)
-                        for u in range(s - t, -1, -1)], dtype=int)
+    return numpy.array(
+        [
+            (t, u, s - t - u)
+            for s in range(L + 1)
+            for t in range(s, -1, -1)
+            for u in range(s - t, -1, -1)
+        ],
+        dtype=int,
+    )
 
 
 @cache
@@ -162,7 +188,7 @@ def hermite_r(L: int, alpha: numpy.ndarray, xyz: numpy.ndarray) -> numpy.ndarray
     for n in range(L - 1, -1, -1):
         cur = {(0, 0, 0): m2a**n * f[n]}
         k = L - n
-        for t, u, v in index[1:(k + 1) * (k + 2) * (k + 3) // 6]:
+        for t, u, v in index[1 : (k + 1) * (k + 2) * (k + 3) // 6]:
             if t > 0:
                 r = x * prev[(t - 1, u, v)]
                 if t > 1:
@@ -188,17 +214,24 @@ def cart_pairs(la: int, lb: int):
     return (numpy.repeat(ca, len(cb), axis=0), numpy.tile(cb, (len(ca), 1)))
 
 
-def e3(tables: list, la: int, lb: int, L: int) -> numpy.ndarray:
+def e3(tables: list, la: int, lb: int, L: int, comps=None) -> numpy.ndarray:
     """3D Hermite coefficients E^{ab}_{tuv} = E^x_t E^y_u E^z_v, shape (n, ncart_a*ncart_b,
-    nH(L)), from three 1D tables (n, >=la+1, >=lb+1, >=L+1) (already derived as needed)."""
-    ia, ib = cart_pairs(la, lb)
+    nH(L)), from three 1D tables (n, >=la+1, >=lb+1, >=L+1) (already derived as needed).
+    ``comps`` = (comp_a, comp_b) gives the rows' Cartesian exponents explicitly (exponent
+    groups); by default all Cartesian functions of angular momenta ``la`` and ``lb``."""
+    if comps is None:
+        ia, ib = cart_pairs(la, lb)
+    else:
+        ia = numpy.repeat(comps[0], len(comps[1]), axis=0)
+        ib = numpy.tile(comps[1], (len(comps[0]), 1))
     h = hermite_index(L)
     out = None
     for d in range(3):
         tab = tables[d]
         if tab.shape[3] < L + 1:
             tab = numpy.concatenate(
-                [tab, numpy.zeros(tab.shape[:3] + (L + 1 - tab.shape[3],))], axis=3)
+                [tab, numpy.zeros(tab.shape[:3] + (L + 1 - tab.shape[3],))], axis=3
+            )
         part = tab[:, ia[:, d][:, None], ib[:, d][:, None], h[None, :, d]]
         out = part if out is None else out * part
     return out
