@@ -110,10 +110,10 @@ def lorenz(y, t, p):
 
 def test_lorenz_checkpoint_matches_backprop_while_backsolve_adjoint_is_wrong():
     # Lorenz-63 (sigma, rho, beta) = (10, 28, 8/3) from (1, 1, 1) to T = 10, dopri5 at the
-    # default tolerances (rtol 1e-6, atol 1e-9; 342 steps).
+    # default tolerances (rtol 1e-6, atol 1e-9; 344 steps).
     # * checkpoint and backprop differentiate the same discrete solution: agreement to 1e-8
-    #   (the criterion; measured 2.6e-15);
-    # * interpolating (continuous adjoint, forward dense output): measured 1.2e-5, the
+    #   (the criterion; measured 8.2e-15);
+    # * interpolating (continuous adjoint, forward dense output): measured 1.6e-5, the
     #   gradient's sensitivity to the tolerance;
     # * adjoint (continuous backsolve): the backward integration of the dissipative Lorenz
     #   flow expands volumes like exp(13.7 t), the state leaves the attractor (|y| ~ 4e4 by

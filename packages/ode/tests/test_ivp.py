@@ -27,6 +27,18 @@ def test_same_answer_as_scipy_at_its_tolerances(method):
     assert abs(ours.nfev - ref.nfev) < 0.5 * ref.nfev  # a PI controller, not SciPy's I
 
 
+@pytest.mark.parametrize("method", ["RK45", "RK23", "DOP853"])
+@pytest.mark.parametrize("rtol", [1e-3, 1e-6, 1e-9])
+def test_first_step_is_scipys_initial_step(method, rtol):
+    # Hairer's starting step with the exponent 1 / (error order + 1), as SciPy (and
+    # dopri5.f, dop853.f, torchdiffeq) use it; both first steps are accepted here
+    ours = solve_ivp(lotka, (0, 10), [1.0, 1.0], method=method, args=ARGS, rtol=rtol,
+                     atol=rtol * 1e-2)
+    ref = scipy.integrate.solve_ivp(lotka, (0, 10), [1.0, 1.0], method=method, args=ARGS,
+                                    rtol=rtol, atol=rtol * 1e-2)
+    assert ours.t[1] == pytest.approx(ref.t[1], rel=1e-12)
+
+
 def test_default_output_is_every_accepted_step_and_dense_output_interpolates():
     ours = solve_ivp(lotka, (0, 5), [1.0, 1.0], args=ARGS, dense_output=True, rtol=1e-9,
                      atol=1e-11)

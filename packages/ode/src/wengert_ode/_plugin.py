@@ -9,9 +9,10 @@ wengert_plugin_api = 1  # the plugin API version this plugin was written for
 def wengert_register_primitives(registry):
     from wengert_ode.nn import mlp
     from wengert_ode.primitives import PRIMITIVES
+    from wengert_ode.steps import rk_combine
     from wengert_ode.symplectic import verlet_reversible
 
-    for prim in (*PRIMITIVES.values(), verlet_reversible, mlp):
+    for prim in (*PRIMITIVES.values(), verlet_reversible, mlp, rk_combine):
         registry.add_primitive(prim)
 
 

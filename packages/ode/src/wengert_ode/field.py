@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy
-from autograd.tracer import isbox
+from autograd.tracer import getval, isbox
 
 import wengert
 import wengert.numpy as np
@@ -75,7 +75,11 @@ class TreeSpec:
             if np.shape(leaf) != shape:
                 raise ValueError(f"{self.what} has a leaf of shape {np.shape(leaf)}, expected "
                                  f"{shape}")
-            parts.append(np.reshape(leaf, (-1,)) * 1.0)
+            if len(shape) != 1:
+                leaf = np.reshape(leaf, (-1,))
+            if numpy.result_type(getval(leaf)) != numpy.float64:
+                leaf = leaf * 1.0
+            parts.append(leaf)
         if not parts:
             return numpy.zeros(0)
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
@@ -92,7 +96,7 @@ class TreeSpec:
     def unflatten(self, flat: Any) -> Any:
         """The pytree of ``flat`` (differentiable; views for raw arrays)."""
         if self.is_array:
-            return np.reshape(flat, self.shapes[0])
+            return flat if np.shape(flat) == self.shapes[0] else np.reshape(flat, self.shapes[0])
         leaves = [np.reshape(flat[lo:hi], shape) for lo, hi, shape in
                   zip(self.offsets[:-1], self.offsets[1:], self.shapes)]
         return tree_unflatten(self.treedef, leaves)

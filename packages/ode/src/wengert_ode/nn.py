@@ -13,6 +13,7 @@ performance-minded user of a neural ODE writes; the demo and the benchmark do).
 from __future__ import annotations
 
 import numpy
+from autograd.core import defvjp_argnums
 
 import wengert
 import wengert.numpy as np
@@ -38,21 +39,26 @@ def _sum_rows(x, shape):
     return np.reshape(np.sum(_rows(x, shape[-1]), axis=0), shape)
 
 
-def _z_bar(g, y, w1, b1, w2):
-    h = _hidden(y, w1, b1)
-    return np.dot(g, w2) * (1.0 - h**2), h
+def _mlp_vjp(argnums, ans, args, kwargs):
+    """All requested cotangents of :func:`mlp` from one hidden layer and one ``z_bar``."""
+    y, w1, b1, w2, b2 = args
+
+    def vjp(g):
+        h = _hidden(y, w1, b1)
+        z_bar = np.dot(g, w2) * (1.0 - h**2)
+        rules = (
+            lambda: np.dot(z_bar, w1),
+            lambda: np.dot(np.transpose(_rows(z_bar, w1.shape[0])), _rows(y, w1.shape[1])),
+            lambda: _sum_rows(z_bar, np.shape(b1)),
+            lambda: np.dot(np.transpose(_rows(g, w2.shape[0])), _rows(h, w2.shape[1])),
+            lambda: _sum_rows(g, np.shape(b2)),
+        )
+        return tuple(rules[i]() for i in argnums)
+
+    return vjp
 
 
-mlp.defvjp(
-    lambda ans, y, w1, b1, w2, b2: lambda g: np.dot(_z_bar(g, y, w1, b1, w2)[0], w1),
-    lambda ans, y, w1, b1, w2, b2: lambda g: np.dot(
-        np.transpose(_rows(_z_bar(g, y, w1, b1, w2)[0], w1.shape[0])), _rows(y, w1.shape[1])),
-    lambda ans, y, w1, b1, w2, b2: lambda g: _sum_rows(_z_bar(g, y, w1, b1, w2)[0],
-                                                       np.shape(b1)),
-    lambda ans, y, w1, b1, w2, b2: lambda g: np.dot(
-        np.transpose(_rows(g, w2.shape[0])), _rows(_hidden(y, w1, b1), w2.shape[1])),
-    lambda ans, y, w1, b1, w2, b2: lambda g: _sum_rows(g, np.shape(b2)),
-)
+defvjp_argnums(mlp, _mlp_vjp)
 
 
 def _through_hidden(z_dot, y, w1, b1, w2):

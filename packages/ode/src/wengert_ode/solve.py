@@ -247,8 +247,8 @@ def _adaptive(rhs, tab, y0, ts, rtol, atol, controller, dt0, max_steps, stats, r
         h = float(dt0)
     else:
         f0 = _raw(k_first) if k_first is not None else rhs.field(_raw(y0), float(t_raw[0]))
-        h = initial_step(rhs.field, float(t_raw[0]), _raw(y0), f0, t_end, tab.order, rtol,
-                         atol)
+        h = initial_step(rhs.field, float(t_raw[0]), _raw(y0), f0, t_end, tab.error_order,
+                         rtol, atol)
     h = min(h, controller.dt_max)
     k_exp = tab.error_order + 1
     err_prev, after_reject, j, n = 1e-4, False, 1, 0

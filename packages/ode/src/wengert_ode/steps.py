@@ -27,11 +27,10 @@ from autograd.tracer import getval, isbox
 import wengert
 import wengert.numpy as np
 from wengert_ode.field import Field, Problem
-from wengert_ode.tableaus import ButcherTableau
+from wengert_ode.tableaus import METHODS, ButcherTableau
 
-__all__ = ["stages", "extra_stages", "dense", "combine", "RawRHS", "RecordingRHS", "TracedRHS",
-           "step_vjp",
-           "step_jvp", "NewtonFailure"]
+__all__ = ["stages", "extra_stages", "dense", "combine", "rk_combine", "RawRHS",
+           "RecordingRHS", "TracedRHS", "step_vjp", "step_jvp", "NewtonFailure"]
 
 #: Newton iterations stop when the scaled RMS of ``h * dk`` falls below this (the local
 #: error test accepts at 1), so the stage equations are solved far below the tolerance.
@@ -41,6 +40,51 @@ NEWTON_MAXITER = 20
 
 class NewtonFailure(ArithmeticError):
     """The simplified Newton iteration of an implicit stage diverged or stalled."""
+
+
+#: Most stages :func:`rk_combine` combines: a method's stages plus its dense-output extras.
+MAX_COMBINE = max(tab.stages + len(tab.c_extra) for tab in METHODS.values())
+
+
+@wengert.primitive("ode.rk_combine", tangents={0: "none"})
+def rk_combine(coef, y, h, *ks):
+    """``y + h * sum_j coef_j ks[j]``: one Runge–Kutta stage combination, one tape node.
+
+    ``coef``: ``(len(ks),)`` constant weights (not differentiated); ``y`` and every
+    ``ks[j]``: flat ``(n,)`` states; ``h``: scalar. Traced as ``y + h * dot(coef,
+    stack(ks))`` it would cost several tape nodes per stage in ``ks`` (``stack`` boxes each
+    input); as one node it keeps ``gradient="backprop"`` through an explicit solver at two
+    nodes per stage with a primitive ``f``. VJP and JVP are written in :mod:`wengert.numpy`
+    (second order works).
+    """
+    return y + h * (coef @ numpy.array(ks))
+
+
+def _increment(coef, ks):
+    return np.dot(coef, np.stack(ks))
+
+
+rk_combine.defvjp(
+    lambda ans, coef, y, h, *ks: lambda g: g,
+    lambda ans, coef, y, h, *ks: lambda g: np.sum(g * _increment(coef, ks)),
+    *[lambda ans, coef, y, h, *ks, j=j: lambda g: (h * coef[j]) * g
+      for j in range(MAX_COMBINE)],
+    argnums=tuple(range(1, 3 + MAX_COMBINE)),
+)
+rk_combine.defjvp(
+    lambda g, ans, coef, y, h, *ks: g,
+    lambda g, ans, coef, y, h, *ks: g * _increment(coef, ks),
+    *[lambda g, ans, coef, y, h, *ks, j=j: (h * coef[j]) * g for j in range(MAX_COMBINE)],
+    argnums=tuple(range(1, 3 + MAX_COMBINE)),
+)
+
+
+@rk_combine.examples
+def _combine_examples(rng):
+    ks = [rng.standard_normal(3) for _ in range(3)]
+    return [(numpy.array([0.3, 0.0, -1.2]), rng.standard_normal(3), 0.7, *ks),
+            wengert.Example((numpy.array([0.5]), rng.standard_normal(2), -0.3,
+                             rng.standard_normal(2)), name="one stage")]
 
 
 def combine(y, h, coef: numpy.ndarray, ks: list):
@@ -53,7 +97,7 @@ def combine(y, h, coef: numpy.ndarray, ks: list):
     if not coef.any():
         return y
     if isbox(y) or isbox(h) or any(isbox(k) for k in ks):
-        return y + h * np.dot(coef, np.stack(ks))
+        return rk_combine(coef, y, h, *ks)
     return y + h * (coef @ numpy.array(ks))
 
 
