@@ -13,8 +13,9 @@ from wengert_tensornet import hotrg, ising_tensor, onsager
 
 def onsager_ln_z_at_tc_by_quadrature() -> float:
     """Onsager's ln Z per site at T_c, kappa = 1 (REFERENCES.md), by scipy's adaptive quad."""
-    integral = scipy.integrate.quad(lambda p: math.log((1 + math.cos(p)) / 2), 0, math.pi / 2,
-                                    epsabs=1e-14, epsrel=1e-14)[0]
+    integral = scipy.integrate.quad(
+        lambda p: math.log((1 + math.cos(p)) / 2), 0, math.pi / 2, epsabs=1e-14, epsrel=1e-14
+    )[0]
     return math.log(2 * math.cosh(2 * onsager.BETA_C)) + integral / math.pi
 
 
@@ -94,3 +95,15 @@ def test_hotrg_second_derivative_on_a_temperature_grid_raises_no_gauge_error():
     result = point(2.4, chi=16, steps=24)
     assert numpy.isfinite(result["c"])
     assert abs(result["u"] - result["u_exact"]) < 1e-5 * abs(result["u_exact"])
+
+
+def test_coarse_contraction_rules_match_finite_differences():
+    # the hand-written first-order pullback of the chi^7 contraction (and, at second order,
+    # the reference rule it hands over to) against finite differences
+    from wengert_tensornet.hotrg import _coarse
+
+    rng = numpy.random.default_rng(0)
+    u, t = rng.standard_normal((3, 3, 4)), rng.standard_normal((2, 3, 2, 3))
+    weights = rng.standard_normal((4, 2, 2, 4))
+    f = lambda u, t: wengert.numpy.sum(weights * _coarse(u, t) ** 2)
+    check_grads(f, (u, t), modes=("rev", "fwd"), order=2)

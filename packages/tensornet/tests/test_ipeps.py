@@ -46,6 +46,10 @@ def test_short_optimization_reaches_published_d2_energy():
     assert result.energy == pytest.approx(D2_ENERGY, abs=1e-8)
     assert 0.38 < numpy.linalg.norm(result.magnetization) < 0.40
     assert result.history[-1] <= result.history[0]
+    # the gauge check that ipeps switches off for its unrolled fallbacks is restored
+    import wengert_linalg
+
+    assert wengert_linalg.set_gauge_check("raise") == "raise"
 
 
 def test_save_load_round_trip_and_resume(tmp_path):

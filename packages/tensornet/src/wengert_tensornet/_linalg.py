@@ -10,12 +10,14 @@ kept subspace, and everything computed from it, is a smooth function of the inpu
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy
 from autograd.tracer import getval, isbox
 
 import wengert_linalg
 
-__all__ = ["eigh", "svd", "sqrtm", "kept"]
+__all__ = ["eigh", "svd", "sqrtm", "kept", "gauge_check"]
 
 #: Singular values (or eigenvalues) below this fraction of the largest are at the roundoff
 #: of the decomposition and are dropped (REFERENCES.md: "drop S <= 1e-15 before sqrt(S)").
@@ -41,6 +43,16 @@ def eigh(a):
     return numpy.linalg.eigh(0.5 * (a + a.T))
 
 
+@contextlib.contextmanager
+def gauge_check(mode: str):
+    """Within the block, :func:`wengert_linalg.set_gauge_check` is ``mode`` (then restored)."""
+    previous = wengert_linalg.set_gauge_check(mode)
+    try:
+        yield
+    finally:
+        wengert_linalg.set_gauge_check(previous)
+
+
 def svd(a):
     """Thin ``(u, s, vh)``, ``s`` descending (:func:`wengert_linalg.svd`).
 
@@ -55,8 +67,7 @@ def sqrtm(a):
     return wengert_linalg.sqrtm(a)
 
 
-def kept(values, chi: int, rtol: float = ZERO_RTOL, multiplet_rtol: float = MULTIPLET_RTOL
-         ) -> int:
+def kept(values, chi: int, rtol: float = ZERO_RTOL, multiplet_rtol: float = MULTIPLET_RTOL) -> int:
     """How many of ``values`` (non-negative, sorted descending) a truncation to ``chi`` keeps.
 
     At most ``chi``; none below ``rtol * values[0]``; and the cut moves down (never up, so

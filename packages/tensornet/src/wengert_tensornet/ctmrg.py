@@ -31,9 +31,13 @@ Conventions (every tensor of this module):
 Two ways to differentiate the converged environment with respect to ``T``
 (``gradient=`` of :func:`ctmrg`):
 
-* ``"fixed_point"``: converge untraced, then :func:`wengert.fixed_point` of ``ctmrg_step``:
+* ``"fixed_point"``: converge untraced, then :func:`wengert.fixed_point` of the step:
   derivatives by the implicit function theorem (a GMRES solve with one VJP of a single
-  step per iteration); memory does not grow with the number of CTMRG steps.
+  step per iteration); memory does not grow with the number of CTMRG steps. The step is
+  then one primitive with a hand-written pullback (the contractions' adjoints and the
+  eigenvector rule ``V (F o V^T V_bar) V^T`` on the kept columns), instead of ~35 traced
+  operations (differentiated again, the rule falls back to the traced step, so second
+  derivatives work too).
 * ``"unrolled"``: trace every step, each a :func:`wengert.checkpoint` (the tape keeps one
   environment per step and recomputes the step in the backward pass), as tensorgrad does
   with ``use_checkpoint``; memory grows linearly with the number of steps.
@@ -50,6 +54,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy
+from autograd.extend import defjvp_argnums, defvjp_argnums, primitive
 from autograd.tracer import getval, isbox
 
 import wengert
@@ -76,15 +81,19 @@ class Environment(NamedTuple):
 def _check_tensor(T, where: str) -> None:
     t = numpy.asarray(getval(T))
     if t.ndim != 4 or len(set(t.shape)) != 1:
-        raise ValueError(f"{where}: T must have shape (D2, D2, D2, D2) with index order "
-                         f"(up, left, down, right), got {t.shape}")
+        raise ValueError(
+            f"{where}: T must have shape (D2, D2, D2, D2) with index order "
+            f"(up, left, down, right), got {t.shape}"
+        )
     if numpy.iscomplexobj(t):
         raise TypeError(f"{where}: T must be real, got dtype {t.dtype}")
     scale = float(numpy.max(numpy.abs(t))) if t.size else 0.0
     for axes in ((1, 0, 3, 2), (0, 3, 2, 1), (3, 0, 1, 2)):
         if numpy.max(numpy.abs(t - numpy.transpose(t, axes))) > 1e-10 * scale:
-            raise ValueError(f"{where}: T must be C4v-symmetric (invariant under transpositions "
-                             f"{axes} of (up, left, down, right))")
+            raise ValueError(
+                f"{where}: T must be C4v-symmetric (invariant under transpositions "
+                f"{axes} of (up, left, down, right))"
+            )
 
 
 def initial_environment(T) -> Environment:
@@ -97,18 +106,17 @@ def initial_environment(T) -> Environment:
     e = numpy.transpose(t.sum(axis=1), (0, 2, 1))  # (u, r, d)
     w, v = numpy.linalg.eigh(0.5 * (c + c.T))
     order = numpy.argsort(-numpy.abs(w))
-    w, v = w[order], _fix_signs(v[:, order])
+    w, v = w[order], v[:, order] * _column_signs(v[:, order])
     e = numpy.einsum("xa,xmy,yb->amb", v, e, v)
     return Environment(w / numpy.linalg.norm(w), e / numpy.linalg.norm(e))
 
 
-def _fix_signs(p):
-    """Flip columns so that each one's entry of largest magnitude is positive."""
-    pv = getval(p)
-    rows = numpy.argmax(numpy.abs(pv), axis=0)
-    signs = numpy.sign(pv[rows, numpy.arange(pv.shape[1])])
+def _column_signs(p) -> numpy.ndarray:
+    """Signs that make each column's entry of largest magnitude positive."""
+    rows = numpy.argmax(numpy.abs(p), axis=0)
+    signs = numpy.sign(p[rows, numpy.arange(p.shape[1])])
     signs[signs == 0] = 1.0
-    return p * signs
+    return signs
 
 
 def _relative_signs(new, old):
@@ -142,22 +150,60 @@ def _renormalized_edge(p, et, d2):
     """``E'[a, r, b] = P[(x, u), a] (E T)[x, x2, u, d, r] P[(x2, d), b]``.
 
     Symmetric in ``a <-> b`` (by the up-down symmetry of ``T`` and that of ``E``) up to
-    roundoff, which the contracting map does not let grow.
+    roundoff, which the contracting map does not let grow. Also returns the half
+    contraction ``y[a, x2, d, r]`` (the fused step's backward pass reuses it).
     """
     p3 = np.reshape(p, (p.shape[0] // d2, d2, p.shape[1]))  # (x, u, a)
     y = np.tensordot(p3, et, axes=([0, 1], [0, 2]))  # (a, x2, d, r)
-    return np.tensordot(y, p3, axes=([1, 2], [0, 1]))  # (a, r, b)
+    return np.tensordot(y, p3, axes=([1, 2], [0, 1])), y  # (a, r, b)
 
 
-def _enlarged_corner(env, T):
-    """``rho`` of shape (chi D2, chi D2), rows ``(y2, r)``, columns ``(x2, d)``."""
-    c, e = env
-    chi, d2 = e.shape[0], e.shape[1]
+def _step_parts(c, e, T, chi):
+    """One step's values and the intermediates of its backward pass (see :func:`ctmrg_step`).
+
+    Written in :mod:`wengert.numpy`: traced by :func:`ctmrg_step` (unrolled gradients),
+    called on plain arrays by the fused step of the fixed-point gradient.
+    """
+    k_in, d2 = e.shape[0], T.shape[0]
     ce = c[:, None, None] * e  # C(x, x) E(x, u, y2): the diagonal corner absorbed
-    r = np.tensordot(ce, e, axes=([0], [0]))  # (u, y2, l, x2)
-    r = np.tensordot(r, T, axes=([0, 2], [0, 1]))  # (y2, x2, d, r)
+    r1 = np.tensordot(ce, e, axes=([0], [0]))  # (u, y2, l, x2)
+    r = np.tensordot(r1, T, axes=([0, 2], [0, 1]))  # (y2, x2, d, r)
     # symmetric by C4v up to roundoff; the eigensolver uses its symmetric part
-    return np.reshape(np.transpose(r, (0, 3, 1, 2)), (chi * d2, chi * d2))
+    rho = np.reshape(np.transpose(r, (0, 3, 1, 2)), (k_in * d2, k_in * d2))
+    w, v = _linalg.eigh(rho)
+    order = numpy.argsort(-numpy.abs(getval(w)), kind="stable")
+    k = _linalg.kept(numpy.abs(getval(w))[order], chi)
+    order = order[:k]
+    corner = w[order]
+    et = np.tensordot(e, T, axes=([1], [1]))  # E(x, l, x2) T(u, l, d, r): (x, x2, u, d, r)
+    if k == k_in:  # signs relative to the input edge (they fix all of them)
+        p = v[:, order]
+        edge, y = _renormalized_edge(p, et, d2)
+        signs = _relative_signs(getval(edge), getval(e))
+        edge = edge * (signs[:, None, None] * signs[None, None, :])
+        y = y * signs[:, None, None, None]
+    else:  # no reference of this size: the largest entry of each vector positive
+        signs = _column_signs(getval(v)[:, order])
+        p = v[:, order] * signs
+        edge, y = _renormalized_edge(p, et, d2)
+    corner_norm, edge_norm = np.linalg.norm(corner), np.linalg.norm(edge)
+    return dict(
+        corner=corner / corner_norm,
+        edge=edge / edge_norm,
+        c=c,
+        e=e,
+        T=T,
+        ce=ce,
+        r1=r1,
+        w=w,
+        v=v,
+        order=order,
+        signs=signs,
+        et=et,
+        y=y,
+        corner_norm=corner_norm,
+        edge_norm=edge_norm,
+    )
 
 
 def ctmrg_step(env: Environment, T, chi: int) -> Environment:
@@ -169,22 +215,158 @@ def ctmrg_step(env: Environment, T, chi: int) -> Environment:
         the spectrum has fewer non-zero values.
     :returns: the new, gauge-fixed, normalized :class:`Environment`.
     """
+    parts = _step_parts(env.corner, env.edge, T, chi)
+    return Environment(parts["corner"], parts["edge"])
+
+
+# ---------------------------------------------------------------- the fused step
+#
+# The fixed-point gradient needs many vector-Jacobian products of one step at the same
+# point (GMRES). Traced operation by operation that is ~35 autograd nodes per product;
+# as one primitive with the hand-written pullback below it is a dozen tensordots and two
+# GEMMs of the eigenvector rule, with no per-operation overhead. The environment is one
+# flat vector ``x = (corner, edge.ravel())`` (the form wengert.fixed_point works on).
+
+
+_LAST: dict = {}
+
+
+def _flat_parts(x, T, chi, k_in):
+    """:func:`_step_parts` on plain arrays, remembering the last call: the fixed-point
+    gradient traces the step twice at the same point (the adjoint and the parameter
+    pullback), the second time it is a lookup."""
+    key = (chi, k_in)
+    if (
+        _LAST.get("key") == key
+        and numpy.array_equal(_LAST["x"], x)
+        and numpy.array_equal(_LAST["T"], T)
+    ):
+        return _LAST["parts"]
     d2 = T.shape[0]
-    rho = _enlarged_corner(env, T)
-    w, v = _linalg.eigh(rho)
-    order = numpy.argsort(-numpy.abs(getval(w)), kind="stable")
-    k = _linalg.kept(numpy.abs(getval(w))[order], chi)
-    order = order[:k]
+    parts = _step_parts(x[:k_in], numpy.reshape(x[k_in:], (k_in, d2, k_in)), T, chi)
+    _LAST.update(key=key, x=numpy.array(x), T=numpy.array(T), parts=parts)
+    return parts
+
+
+def _flat_values(parts):
+    return numpy.concatenate([parts["corner"], numpy.ravel(parts["edge"])])
+
+
+def _fused_pullback(parts, g, need_x: bool, need_t: bool):
+    """Cotangents ``(x_bar, T_bar)`` of the flat step for the output cotangent ``g``.
+
+    Plain numpy on the stored intermediates (first order); when the rule is differentiated
+    again :func:`_fused_step_vjp` uses the traced step instead.
+    """
+    c, e, T, ce, r1 = parts["c"], parts["e"], parts["T"], parts["ce"], parts["r1"]
+    w, v, order, signs = parts["w"], parts["v"], parts["order"], parts["signs"]
+    k_in, d2, k = e.shape[0], T.shape[0], order.size
+    corner, edge = parts["corner"], parts["edge"]
+    g_corner, g_edge = g[:k], numpy.reshape(g[k:], edge.shape)
+    # the two normalizations x / |x|
+    g_w = (g_corner - corner * (corner @ g_corner)) / parts["corner_norm"]
+    g_edge = (g_edge - edge * numpy.vdot(edge, g_edge)) / parts["edge_norm"]
+    # the renormalized edge E[a, r, b] = P3[x, u, a] et[x, x2, u, d, r] P3[x2, d, b]
+    p3 = numpy.reshape(v[:, order] * signs, (k_in, d2, k))
+    et, y = parts["et"], parts["y"]
+    g_p3 = numpy.tensordot(y, g_edge, axes=([0, 3], [0, 1]))  # second slot: (x2, d, b)
+    z = numpy.tensordot(et, p3, axes=([1, 3], [0, 1]))  # (x, u, r, b)
+    g_p3 += numpy.tensordot(z, g_edge, axes=([2, 3], [1, 2]))  # first slot: (x, u, a)
+    g_et = numpy.tensordot(
+        numpy.tensordot(p3, g_edge, axes=([2], [0])), p3, axes=([3], [2])
+    )  # (x, u, r, x2, d)
+    x_bar = t_bar = None
+    if need_x:  # et = E(x, l, x2) T(u, l, d, r)
+        e_bar = numpy.transpose(numpy.tensordot(g_et, T, axes=([1, 2, 4], [0, 3, 2])), (0, 2, 1))
+    if need_t:
+        t_bar = numpy.transpose(numpy.tensordot(g_et, e, axes=([0, 3], [0, 2])), (0, 3, 2, 1))
+    # eigh: A_bar = V (diag(w_bar) + F o (V^T V_bar)) V^T, F_ij = 1 / (w_j - w_i), only
+    # the kept columns j carry cotangents (kept and dropped values never coincide: kept())
     p = v[:, order]
-    corner = w[order]
-    et = np.tensordot(env.edge, T, axes=([1], [1]))  # E(x, l, x2) T(u, l, d, r): (x, x2, u, d, r)
-    if k == env.edge.shape[0]:  # signs relative to the input edge (they fix all of them)
-        edge = _renormalized_edge(p, et, d2)
-        signs = _relative_signs(getval(edge), getval(env.edge))
-        edge = edge * (signs[:, None, None] * signs[None, None, :])
-    else:  # no reference of this size: the largest entry of each vector positive
-        edge = _renormalized_edge(_fix_signs(p), et, d2)
-    return Environment(corner / np.linalg.norm(corner), edge / np.linalg.norm(edge))
+    g_p = numpy.reshape(g_p3, (k_in * d2, k)) * signs
+    gap = w[order][None, :] - w[:, None]
+    gap[order, numpy.arange(k)] = numpy.inf
+    inner = (v.T @ g_p) / gap
+    inner[order, numpy.arange(k)] += g_w
+    rho_bar = v @ inner @ p.T
+    rho_bar = 0.5 * (rho_bar + rho_bar.T)
+    # the enlarged corner rho[(y2, r), (x2, d)] = r[y2, x2, d, r], r = r1 T
+    r_bar = numpy.transpose(numpy.reshape(rho_bar, (k_in, d2, k_in, d2)), (0, 2, 3, 1))
+    if need_t:
+        t_bar = t_bar + numpy.tensordot(r1, r_bar, axes=([1, 3], [0, 1]))
+    if need_x:
+        r1_bar = numpy.transpose(numpy.tensordot(r_bar, T, axes=([2, 3], [2, 3])), (2, 0, 3, 1))
+        ce_bar = numpy.tensordot(e, r1_bar, axes=([1, 2], [2, 3]))  # (x, u, y2)
+        e_bar = e_bar + numpy.tensordot(ce, r1_bar, axes=([1, 2], [0, 1]))
+        e_bar = e_bar + c[:, None, None] * ce_bar
+        c_bar = numpy.einsum("xuy,xuy->x", ce_bar, e)
+        x_bar = numpy.concatenate([c_bar, numpy.ravel(e_bar)])
+    return x_bar, t_bar
+
+
+_TRACED: dict = {}  # the last traced output and its intermediates (one slot: no leak)
+
+
+@primitive
+def _fused_step(x, T, chi, k_in):
+    parts = _flat_parts(x, T, chi, k_in)
+    out = _flat_values(parts)
+    _TRACED.update(out=out, parts=parts)
+    return out
+
+
+def _fused_step_vjp(argnums, ans, args, kwargs):
+    x, T, chi, k_in = args
+
+    def traced_pullback(g):
+        # differentiated again (boxed point or cotangent): the operation-by-operation step
+        from wengert.operators import vjp
+
+        pullback = vjp(lambda x, T: _flat_values_traced(x, T, chi, k_in), x, T)[1]
+        return tuple(pullback(g)[i] for i in argnums)
+
+    if isbox(x) or isbox(T):
+        _TRACED.clear()
+        return traced_pullback
+    parts = _TRACED.pop("parts") if _TRACED.get("out") is ans else _flat_parts(x, T, chi, k_in)
+    _TRACED.clear()
+
+    def pullback(g):
+        if isbox(g):
+            return traced_pullback(g)
+        x_bar, t_bar = _fused_pullback(parts, numpy.asarray(g), 0 in argnums, 1 in argnums)
+        return tuple(x_bar if i == 0 else t_bar for i in argnums)
+
+    return pullback
+
+
+def _fused_step_jvp(argnums, tangents, ans, args, kwargs):
+    from wengert.operators import jvp
+
+    x, T, chi, k_in = args
+    _TRACED.clear()
+    full = [numpy.zeros_like(getval(x)), numpy.zeros_like(getval(T))]
+    for i, t in zip(argnums, tangents):
+        full[i] = t
+    traced = lambda x, T: _flat_values_traced(x, T, chi, k_in)  # noqa: E731
+    return jvp(traced, (x, T), tuple(full))[1]
+
+
+def _flat_values_traced(x, T, chi, k_in):
+    d2 = T.shape[0]
+    parts = _step_parts(x[:k_in], np.reshape(x[k_in:], (k_in, d2, k_in)), T, chi)
+    return np.concatenate([parts["corner"], np.ravel(parts["edge"])])
+
+
+defvjp_argnums(_fused_step, _fused_step_vjp)
+defjvp_argnums(_fused_step, _fused_step_jvp)
+
+
+def _flat_step(x, T, chi: int, k_in: int):
+    """The gauge-fixed step on ``x = (corner, edge.ravel())`` (one node when traced)."""
+    if isbox(x) or isbox(T):
+        return _fused_step(x, T, chi, k_in)
+    return _flat_values(_flat_parts(x, T, chi, k_in))
 
 
 def ctmrg_ln_z(T, env: Environment):
@@ -286,12 +468,16 @@ def ctmrg(
 
         warnings.warn(f"{message} (change {change:.3e})", RuntimeWarning, stacklevel=2)
     if gradient == "fixed_point" and isbox(T):  # untraced T: nothing to differentiate
-        k = env.chi
-        env = wengert.fixed_point(
-            lambda env, t: tuple(ctmrg_step(Environment(*env), t, k)),
-            tuple(env), T, tol=fixed_point_tol, solver=_settle, maxiter=max_steps,
+        k, d2 = env.chi, numpy.shape(getval(T))[0]
+        x = wengert.fixed_point(
+            lambda x, t: _flat_step(x, t, k, k),
+            numpy.concatenate([env.corner, env.edge.ravel()]),
+            T,
+            tol=fixed_point_tol,
+            solver=_settle,
+            maxiter=max_steps,
         )
-        env = Environment(*env)
+        env = Environment(x[:k], np.reshape(x[k:], (k, d2, k)))
     return env
 
 
@@ -312,6 +498,12 @@ def _settle(g, x, tol, maxiter):
     while iterations < maxiter:
         iterations += 1
         gx = g(x)
+        if gx.shape != x.shape:
+            raise wengert.ConvergenceError(
+                "ctmrg: the kept dimension changes at the fixed point (a multiplet at the cut)",
+                numpy.inf,
+                iterations,
+            )
         residual = float(numpy.linalg.norm(gx - x))
         scale = max(1.0, float(numpy.linalg.norm(x)))
         x = gx
@@ -323,13 +515,17 @@ def _settle(g, x, tol, maxiter):
             if residual <= NOISE_FLOOR * scale:
                 import warnings
 
-                warnings.warn(f"ctmrg: environment residual stalls at {residual:.2e} "
-                              f"(> fixed_point_tol); differentiating there", RuntimeWarning,
-                              stacklevel=2)
+                warnings.warn(
+                    f"ctmrg: environment residual stalls at {residual:.2e} "
+                    f"(> fixed_point_tol); differentiating there",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
                 return x
             break
-    raise wengert.ConvergenceError("ctmrg: environment is not a fixed point of the step",
-                                   residual, iterations)
+    raise wengert.ConvergenceError(
+        "ctmrg: environment is not a fixed point of the step", residual, iterations
+    )
 
 
 def _check_env(env, T) -> Environment:
@@ -338,6 +534,8 @@ def _check_env(env, T) -> Environment:
     corner, edge = (numpy.asarray(getval(x)) for x in env)
     d2 = numpy.shape(getval(T))[0]
     if corner.ndim != 1 or edge.shape != (corner.shape[0], d2, corner.shape[0]):
-        raise ValueError(f"ctmrg: env0 must have corner (chi,) and edge (chi, {d2}, chi), got "
-                         f"{corner.shape} and {edge.shape}")
+        raise ValueError(
+            f"ctmrg: env0 must have corner (chi,) and edge (chi, {d2}, chi), got "
+            f"{corner.shape} and {edge.shape}"
+        )
     return Environment(corner, edge)

@@ -13,12 +13,19 @@ degenerate eigenvalues), is differentiated: ``ln Z`` has first and second deriva
 respect to every parameter of the site tensor, in forward and reverse mode. By default each
 step is a :func:`wengert.checkpoint`, so the tape holds ``O(chi^4)`` numbers per step
 instead of the ``O(chi^5)`` intermediates of the ``O(chi^7)`` contraction.
+
+The ``O(chi^7)`` contraction of a step is one primitive: its value and first-order pullback
+are GEMMs on contiguous matrices laid out for each other (two transposing ``chi^5`` copies
+each way; value and gradient of the contraction ~20% faster than tensordot by tensordot
+at chi = 20); forward mode and higher derivatives differentiate the three-tensordot
+reference rule instead.
 """
 
 from __future__ import annotations
 
 import numpy
-from autograd.tracer import getval
+from autograd.extend import defjvp_argnums, defvjp_argnums, primitive
+from autograd.tracer import getval, isbox
 
 import wengert.numpy as np
 from wengert_tensornet import _linalg
@@ -51,12 +58,107 @@ def _isometry(t, chi, rtol):
     eps = []
     for g in grams:
         w = numpy.linalg.eigvalsh(getval(g))[::-1]
-        eps.append(numpy.sum(w[_linalg.kept(w, chi, rtol):]))
+        eps.append(numpy.sum(w[_linalg.kept(w, chi, rtol) :]))
     # ties (mirror-symmetric tensors, up to a gauge) go to the left pair
     gram = grams[1] if eps[1] < eps[0] * (1.0 - 1e-8) else grams[0]
     w, v = _linalg.eigh(gram)
     k = _linalg.kept(getval(w)[::-1], chi, rtol)
-    return v[:, v.shape[1] - k:]
+    return v[:, v.shape[1] - k :]
+
+
+def _coarse_reference(u, t):
+    """``t'[k, u, d, k'] = U[l1, l2, k] t[u, l1, i, r1] t[i, l2, d, r2] U[r1, r2, k']``.
+
+    Three tensordots (cost ``chi^7``), traced operation by operation: the rule that
+    forward mode and higher derivatives differentiate.
+    """
+    x = np.tensordot(u, t, axes=([0], [1]))  # (l2, k, u, i, r1)
+    y = np.tensordot(x, t, axes=([0, 3], [1, 0]))  # (k, u, r1, d, r2)
+    return np.tensordot(y, u, axes=([2, 4], [0, 1]))  # (k, u, d, k')
+
+
+def _coarse_forward(u, t):
+    """:func:`_coarse_reference` as three GEMMs on contiguous matrices (plain numpy), with
+    the two ``chi^5`` intermediates the pullback needs, already in its layouts."""
+    dl, k = u.shape[0], u.shape[2]
+    du, dd, dr = t.shape[0], t.shape[2], t.shape[3]
+    t_l = numpy.ascontiguousarray(numpy.transpose(t, (1, 0, 2, 3)))  # (l, u, d, r)
+    x = u.reshape(dl, dl * k).T @ t_l.reshape(dl, du * dd * dr)  # ((l2 k), (u i r1))
+    xp = x.reshape(dl, k, du, dd, dr).transpose(1, 2, 4, 0, 3).reshape(k * du * dr, dl * dd)
+    y = xp @ t_l.reshape(dl * du, dd * dr)  # ((k u r1), (d r2))
+    yp = y.reshape(k, du, dr, dd, dr).transpose(0, 1, 3, 2, 4).reshape(k * du * dd, dr * dr)
+    out = (yp @ u.reshape(dr * dr, k)).reshape(k, du, dd, k)
+    return out, (t_l, xp, yp)
+
+
+def _coarse_pullback(u, t, residuals, g):
+    """``(u_bar, t_bar)`` of :func:`_coarse_reference` (first order, plain numpy): five
+    GEMMs (two of cost ``chi^7``) and two ``chi^5`` transposing copies."""
+    t_l, xp, yp = residuals
+    dl, k = u.shape[0], u.shape[2]
+    du, dd, dr = t.shape[0], t.shape[2], t.shape[3]
+    tm = t_l.reshape(dl * du, dd * dr)
+    gm = numpy.ascontiguousarray(g).reshape(k * du * dd, k)
+    u_bar = (yp.T @ gm).reshape(dl, dl, k)  # second U: (r1, r2, k')
+    y_bar = (gm @ u.reshape(dr * dr, k).T).reshape(k, du, dd, dr, dr)
+    y_bar = y_bar.transpose(0, 1, 3, 2, 4).reshape(k * du * dr, dd * dr)  # ((k u r1), (d r2))
+    t_bar = xp.T @ y_bar  # lower t: ((l2 i), (d r2))
+    x_bar = (y_bar @ tm.T).reshape(k, du, dr, dl, dd)  # ((k u r1), (l2 i))
+    x_bar = x_bar.transpose(3, 0, 1, 4, 2).reshape(dl * k, du * dd * dr)  # ((l2 k), (u i r1))
+    u_bar = u_bar + (t_l.reshape(dl, du * dd * dr) @ x_bar.T).reshape(dl, dl, k)  # first U
+    t_bar = t_bar + (u.reshape(dl, dl * k) @ x_bar).reshape(dl * du, dd * dr)  # upper t
+    return u_bar, numpy.transpose(t_bar.reshape(dl, du, dd, dr), (1, 0, 2, 3))
+
+
+_LAST: dict = {}
+
+
+@primitive
+def _coarse_primitive(u, t):
+    out, residuals = _coarse_forward(u, t)
+    _LAST.update(out=out, residuals=residuals)
+    return out
+
+
+def _coarse_vjp(argnums, ans, args, kwargs):
+    u, t = args
+    if _LAST.get("out") is ans and not (isbox(u) or isbox(t)):  # first order: the fast rule
+        residuals = _LAST.pop("residuals")
+        _LAST.clear()
+
+        def pullback(g):
+            bars = _coarse_pullback(u, t, residuals, getval(g))
+            return tuple(bars[i] for i in argnums)
+
+        return pullback
+    _LAST.clear()  # nested differentiation: trace the reference rule
+    from wengert.operators import vjp
+
+    reference_pullback = vjp(_coarse_reference, u, t)[1]
+    return lambda g: tuple(reference_pullback(g)[i] for i in argnums)
+
+
+def _coarse_jvp(argnums, tangents, ans, args, kwargs):
+    from wengert.operators import jvp
+
+    _LAST.clear()
+    full = [numpy.zeros(numpy.shape(getval(a))) for a in args]
+    for i, tangent in zip(argnums, tangents):
+        full[i] = tangent
+    return jvp(_coarse_reference, tuple(args), tuple(full))[1]
+
+
+defvjp_argnums(_coarse_primitive, _coarse_vjp)
+defjvp_argnums(_coarse_primitive, _coarse_jvp)
+
+
+def _coarse(u, t):
+    """The coarse tensor ``(k, u, d, k')`` of one step: one node when traced, with a
+    layout-aware first-order pullback (the reference rule for forward mode and for
+    higher orders)."""
+    if isbox(u) or isbox(t):
+        return _coarse_primitive(u, t)
+    return _coarse_forward(u, t)[0]
 
 
 def _step(t, chi, rtol):
@@ -67,17 +169,15 @@ def _step(t, chi, rtol):
     """
     dl = t.shape[1]
     u = _isometry(t, chi, rtol)
-    k = u.shape[1]
-    u = np.reshape(u, (dl, dl, k))  # (l1, l2, l')
-    x = np.tensordot(u, t, axes=([0], [1]))  # (l2, l', u, i, r1)
-    y = np.tensordot(x, t, axes=([0, 3], [1, 0]))  # (l', u, r1, d, r2)
-    t_new = np.tensordot(y, u, axes=([2, 4], [0, 1]))  # (l', u, d, r')
+    u = np.reshape(u, (dl, dl, u.shape[1]))  # (l1, l2, l')
+    t_new = _coarse(u, t)  # (l', u, d, r')
     # (l', u, d, r') -> reflected about the diagonal: (up, left, down, right) = (l', u, r', d)
     return np.transpose(t_new, (0, 1, 3, 2))
 
 
-def hotrg(tensor, chi: int, steps: int, *, rtol: float = _linalg.ZERO_RTOL,
-          checkpoint: bool = True):
+def hotrg(
+    tensor, chi: int, steps: int, *, rtol: float = _linalg.ZERO_RTOL, checkpoint: bool = True
+):
     """``ln Z`` per site of the infinite square lattice of ``tensor`` by HOTRG.
 
     :param tensor: site tensor, shape (D, D', D, D'), index order ``(up, left, down, right)``

@@ -18,6 +18,7 @@ the rotated model.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from dataclasses import dataclass, field
@@ -28,12 +29,22 @@ from autograd.tracer import getval
 
 import wengert.numpy as np
 from wengert import ConvergenceError
+from wengert_tensornet import _linalg
 from wengert_tensornet._common import check_chi
 from wengert_tensornet.ctmrg import GRADIENTS, Environment, ctmrg
 
 __all__ = [
-    "heisenberg", "symmetrize", "double_layer", "bond_density_matrix", "energy",
-    "magnetization", "ipeps", "IpepsResult", "random_tensor", "QMC_ENERGY", "D2_ENERGY",
+    "heisenberg",
+    "symmetrize",
+    "double_layer",
+    "bond_density_matrix",
+    "energy",
+    "magnetization",
+    "ipeps",
+    "IpepsResult",
+    "random_tensor",
+    "QMC_ENERGY",
+    "D2_ENERGY",
 ]
 
 #: Heisenberg antiferromagnet on the square lattice, energy per site, QMC (Sandvik, PRB 56,
@@ -135,8 +146,11 @@ def magnetization(a, env: Environment) -> numpy.ndarray:
     """
     rho = numpy.asarray(getval(bond_density_matrix(a, env)))
     rho1 = numpy.einsum("abcc->ab", rho)  # (ket, bra)
-    paulis = (numpy.array([[0, 1], [1, 0]]), numpy.array([[0, -1j], [1j, 0]]),
-              numpy.array([[1, 0], [0, -1]]))
+    paulis = (
+        numpy.array([[0, 1], [1, 0]]),
+        numpy.array([[0, -1j], [1j, 0]]),
+        numpy.array([[1, 0], [0, -1]]),
+    )
     return numpy.array([0.5 * numpy.real(numpy.trace(p @ rho1)) for p in paulis])
 
 
@@ -208,7 +222,11 @@ def ipeps(
         environment; the environment is warm-started from the previous evaluation) or
         ``"unrolled"`` (checkpointed steps from the initial environment, as tensorgrad).
         An evaluation whose corner spectrum is degenerate (no fixed point in the gauge of
-        :mod:`wengert_tensornet.ctmrg`) falls back to ``"unrolled"``.
+        :mod:`wengert_tensornet.ctmrg`) falls back to ``"unrolled"``; with
+        ``"fixed_point"`` the optimization runs with :func:`wengert_linalg.set_gauge_check`
+        ``"off"``, as such fallbacks (line-search trial points) differentiate ``eigh``
+        through exact multiplets, where tiny cotangents show a ~1e-6-relative gauge
+        dependence that would otherwise end the run with ``GaugeError``.
     :param ctm_tol: CTMRG convergence on the corner spectrum.
     :param ftol, gtol: L-BFGS-B stopping criteria (scipy's meaning).
     :param save: an ``.npz`` path written after every iteration (:func:`save_state`).
@@ -239,14 +257,26 @@ def ipeps(
         mode = gradient
         if mode == "fixed_point":
             try:
-                env = ctmrg(t, chi, env0=warm["env"], tol=ctm_tol, max_steps=ctm_max_steps,
-                            raise_on_failure=False)
+                env = ctmrg(
+                    t,
+                    chi,
+                    env0=warm["env"],
+                    tol=ctm_tol,
+                    max_steps=ctm_max_steps,
+                    raise_on_failure=False,
+                )
             except ConvergenceError:  # degenerate corner spectrum: see ctmrg's docstring
                 counter["unrolled_fallbacks"] += 1
                 mode = "unrolled"
         if mode == "unrolled":
-            env = ctmrg(t, chi, tol=ctm_tol, max_steps=ctm_max_steps, gradient="unrolled",
-                        raise_on_failure=False)
+            env = ctmrg(
+                t,
+                chi,
+                tol=ctm_tol,
+                max_steps=ctm_max_steps,
+                gradient="unrolled",
+                raise_on_failure=False,
+            )
         warm["env"] = Environment(getval(env.corner), getval(env.edge))
         counter["evaluations"] += 1
         return energy(a, env, h)
@@ -257,25 +287,51 @@ def ipeps(
     def after_iteration(params, value):
         history.append(float(value))
         if save is not None:
-            save_state(save, params, env=warm["env"], energy=float(value), D=D, chi=chi,
-                       history=history)
+            save_state(
+                save, params, env=warm["env"], energy=float(value), D=D, chi=chi, history=history
+            )
         return bool(callback(len(history), float(value))) if callback is not None else False
 
-    result = minimize(loss, params0, method="L-BFGS-B", maxiter=maxiter,
-                      callback=after_iteration, progress=progress,
-                      options={"ftol": ftol, "gtol": gtol, "maxcor": 20})
+    # A fallback evaluation differentiates eigh through exactly degenerate corner values
+    # (tensorgrad's way): the tiny gauge dependence of its cotangents (~1e-6 relative, from
+    # the truncation) would raise GaugeError and end the run at a line-search trial point.
+    mode = "off" if gradient == "fixed_point" else None
+    with _linalg.gauge_check(mode) if mode else contextlib.nullcontext():
+        result = minimize(
+            loss,
+            params0,
+            method="L-BFGS-B",
+            maxiter=maxiter,
+            callback=after_iteration,
+            progress=progress,
+            options={"ftol": ftol, "gtol": gtol, "maxcor": 20},
+        )
     params = numpy.asarray(result.x)
     a = numpy.asarray(getval(_normalized_symmetric(params)))
     t = double_layer(a)
-    env = ctmrg(t / numpy.linalg.norm(t), chi, env0=warm["env"], tol=ctm_tol,
-                       max_steps=ctm_max_steps, raise_on_failure=False)
+    env = ctmrg(
+        t / numpy.linalg.norm(t),
+        chi,
+        env0=warm["env"],
+        tol=ctm_tol,
+        max_steps=ctm_max_steps,
+        raise_on_failure=False,
+    )
     e = float(energy(a, env, h))
-    out = IpepsResult(params=params, a=a, energy=e, magnetization=magnetization(a, env),
-                      env=Environment(numpy.asarray(getval(env.corner)),
-                                      numpy.asarray(getval(env.edge))),
-                      D=D, chi=chi, history=history, evaluations=counter["evaluations"],
-                      unrolled_fallbacks=counter["unrolled_fallbacks"],
-                      seconds=time.perf_counter() - start, message=str(result.message))
+    out = IpepsResult(
+        params=params,
+        a=a,
+        energy=e,
+        magnetization=magnetization(a, env),
+        env=Environment(numpy.asarray(getval(env.corner)), numpy.asarray(getval(env.edge))),
+        D=D,
+        chi=chi,
+        history=history,
+        evaluations=counter["evaluations"],
+        unrolled_fallbacks=counter["unrolled_fallbacks"],
+        seconds=time.perf_counter() - start,
+        message=str(result.message),
+    )
     if save is not None:
         save_state(save, params, env=out.env, energy=e, D=D, chi=chi, history=history)
     return out
@@ -284,8 +340,9 @@ def ipeps(
 def _padded(a0, d: int, D: int, seed) -> numpy.ndarray:
     a0 = numpy.asarray(a0, dtype=float)
     if a0.ndim != 5 or a0.shape[0] != d or len(set(a0.shape[1:])) != 1 or a0.shape[1] > D:
-        raise ValueError(f"ipeps: a0 must have shape ({d}, D0, D0, D0, D0) with D0 <= {D}, "
-                         f"got {a0.shape}")
+        raise ValueError(
+            f"ipeps: a0 must have shape ({d}, D0, D0, D0, D0) with D0 <= {D}, got {a0.shape}"
+        )
     if a0.shape[1] == D:
         return a0
     rng = numpy.random.default_rng(seed)
