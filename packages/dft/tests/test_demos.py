@@ -23,8 +23,9 @@ def test_h2o_properties_quick(tmp_path):
 def test_ks_regularizer_runs(tmp_path):
     # two L-BFGS steps only: the full reproduction (KS-trained MAE 2.9 mEh vs 15.8 mEh
     # without the KS loop, quick grid) is the demo itself
-    res = wengert.run_demo("ks-regularizer", quick=True, out=tmp_path, progress=False,
-                           options={"steps": 2})
+    res = wengert.run_demo(
+        "ks-regularizer", quick=True, out=tmp_path, progress=False, options={"steps": 2}
+    )
     assert res["mae_lda"] > res["mae_ks_trained"]
     assert len(res["energy_exact"]) == len(res["bond_lengths"])
 
@@ -32,9 +33,15 @@ def test_ks_regularizer_runs(tmp_path):
 def test_ks_regularizer_on_processes_matches_serial(tmp_path):
     # the data-set fit through wengert.parallel: same references, same trained functional
     options = {"steps": 2}
-    serial = wengert.run_demo("ks-regularizer", quick=True, out=tmp_path / "s",
-                              progress=False, options=options)
-    spread = wengert.run_demo("ks-regularizer", quick=True, out=tmp_path / "p",
-                              progress=False, options={**options, "executor": "processes:2"})
+    serial = wengert.run_demo(
+        "ks-regularizer", quick=True, out=tmp_path / "s", progress=False, options=options
+    )
+    spread = wengert.run_demo(
+        "ks-regularizer",
+        quick=True,
+        out=tmp_path / "p",
+        progress=False,
+        options={**options, "executor": "processes:2"},
+    )
     assert spread["energy_exact"] == serial["energy_exact"]
     assert spread["loss_ks_trained"] == pytest.approx(serial["loss_ks_trained"], rel=1e-9)

@@ -16,8 +16,9 @@ class HartreeFock:
 
     def energy_density(self, density, params, grid):
         h = grid[1] - grid[0]
-        return -0.25 * wengert.numpy.dot(ks1d.exp_coulomb(grid[:, None] - grid[None, :]) * h,
-                                         density)
+        return -0.25 * wengert.numpy.dot(
+            ks1d.exp_coulomb(grid[:, None] - grid[None, :]) * h, density
+        )
 
 
 def test_default_grid_is_jax_dfts():
@@ -61,8 +62,9 @@ def test_kohn_sham_energy_is_differentiable_in_the_functional_parameters():
     theta["w3"] = 0.1 * numpy.ones_like(theta["w3"])
     v, e_nuc = ks1d.h2_potential(GRID, 1.4)
     f = lambda b: ks1d.kohn_sham(GRID, v, 2, functional, dict(theta, b3=b), e_nuc=e_nuc).energy
-    wengert.testing.check_grads(f, (numpy.array([0.05]),), modes=("rev",), order=1,
-                                rtol=1e-5, atol=1e-8)
+    wengert.testing.check_grads(
+        f, (numpy.array([0.05]),), modes=("rev",), order=1, rtol=1e-5, atol=1e-8
+    )
 
 
 def test_kohn_sham_rejects_odd_electron_counts():

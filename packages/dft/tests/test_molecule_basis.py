@@ -6,16 +6,16 @@ from wengert_dft import BOHR, Molecule
 
 def test_string_and_list_inputs_agree_and_angstrom_is_converted():
     a = Molecule("O 0 0 0; H 0 -0.757 0.587; H 0 0.757 0.587", "sto-3g")
-    b = Molecule([("O", (0, 0, 0)), ("H", (0, -0.757, 0.587)), ("H", (0, 0.757, 0.587))],
-                 "STO-3G")
+    b = Molecule([("O", (0, 0, 0)), ("H", (0, -0.757, 0.587)), ("H", (0, 0.757, 0.587))], "STO-3G")
     assert numpy.allclose(a.coords, b.coords)
     assert numpy.isclose(a.coords[2, 1], 0.757 / BOHR)
     c = Molecule("H 0 0 0; H 0 0 1.4", "sto-3g", unit="bohr")
     assert numpy.isclose(c.coords[1, 2], 1.4)
 
 
-@pytest.mark.parametrize("basis, nao", [("sto-3g", 7), ("6-31g", 13), ("6-31g*", 19),
-                                         ("cc-pvdz", 24)])
+@pytest.mark.parametrize(
+    "basis, nao", [("sto-3g", 7), ("6-31g", 13), ("6-31g*", 19), ("cc-pvdz", 24)]
+)
 def test_basis_sizes_match_pyscf_conventions(basis, nao):
     # 6-31G* with Cartesian d (6 functions), cc-pVDZ spherical (5), as PySCF/BSE define them
     assert Molecule("O 0 0 0; H 0 -0.757 0.587; H 0 0.757 0.587", basis).nao == nao
@@ -32,14 +32,17 @@ def test_electron_count_and_spin():
     assert Molecule("O 0 0 0; H 0 0 1", "sto-3g", charge=1).nelectron == 8
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"atoms": "Xx 0 0 0", "basis": "sto-3g"}, "unknown element"),
-    ({"atoms": "H 0 0", "basis": "sto-3g"}, "atoms"),
-    ({"atoms": "H 0 0 0; H 0 0 1", "basis": "def2-svp"}, "basis must be"),
-    ({"atoms": "O 0 0 0; H 0 0 1", "basis": "sto-3g"}, "spin"),
-    ({"atoms": "H 0 0 0", "basis": "sto-3g", "unit": "nm"}, "unit"),
-    ({"atoms": "H 0 0 0", "basis": "sto-3g", "charge": 1}, "charge"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"atoms": "Xx 0 0 0", "basis": "sto-3g"}, "unknown element"),
+        ({"atoms": "H 0 0", "basis": "sto-3g"}, "atoms"),
+        ({"atoms": "H 0 0 0; H 0 0 1", "basis": "def2-svp"}, "basis must be"),
+        ({"atoms": "O 0 0 0; H 0 0 1", "basis": "sto-3g"}, "spin"),
+        ({"atoms": "H 0 0 0", "basis": "sto-3g", "unit": "nm"}, "unit"),
+        ({"atoms": "H 0 0 0", "basis": "sto-3g", "charge": 1}, "charge"),
+    ],
+)
 def test_bad_input_names_the_argument(kwargs, match):
     with pytest.raises(ValueError, match=match):
         Molecule(**kwargs)

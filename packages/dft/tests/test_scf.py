@@ -7,6 +7,7 @@ import pytest
 
 import wengert
 from wengert_dft import Molecule, energy, scf
+from wengert_dft.scf import rhf_stability
 
 WATER = "O 0 0 0; H 0 -0.757 0.587; H 0 0.757 0.587"
 
@@ -138,3 +139,82 @@ def test_variational_gradient_equals_the_implicit_adjoint_to_second_order(method
         for e in (new, old)
     ]
     assert numpy.abs(apt[0] - apt[1]).max() < 1e-7
+
+
+# N2 at 1.098 Å, the geometry of the quantum-alchemy demo and the alchemical tests.
+# PySCF 2.14.0, scf.RHF on Molecule.to_pyscf() (identical basis data), default "minao"
+# guess, conv_tol=1e-12.
+N2 = "N 0 0 0; N 0 0 1.098"
+N2_PYSCF = {"sto-3g": -107.4959750813571, "6-31g": -108.86774626539832}
+
+
+@pytest.mark.parametrize("basis", ["sto-3g", "6-31g"])
+def test_n2_rhf_finds_the_pyscf_ground_state(basis):
+    # the core-Hamiltonian guess used to land N2/STO-3G on an excited, symmetry-broken
+    # stationary state (-106.76659 Eh: 3sigma_g^2 -> 1pi_g,x^2); the atomic guess does not
+    mol = Molecule(N2, basis)
+    r = scf(mol)
+    assert abs(r.energy - N2_PYSCF[basis]) < 1e-9
+    assert abs(float(energy(mol)) - r.energy) < 1e-10
+    # aufbau, with the degenerate pi_u (occupied) and pi_g (virtual) pairs kept whole
+    e = r.mo_energy
+    assert e[6] - e[4] > 1e-3 and e[8] - e[7] < 1e-8 and e[7] - e[6] > 0.4
+    assert abs(e[5] - e[4]) < 1e-8 or abs(e[6] - e[5]) < 1e-8
+    # a local minimum of the RHF energy (not a saddle): orbital Hessian positive definite
+    assert rhf_stability(mol, r).min() > 0.2
+
+
+def test_n2_core_guess_state_is_a_saddle_point():
+    # what the stability test above guards against: from the core-Hamiltonian guess
+    # N2/STO-3G converges to an aufbau (gap 0.097 Eh) but unstable stationary state, with a
+    # negative orbital-Hessian eigenvalue and a zero one (rotations about the bond axis: a
+    # continuous family of fixed points, where second derivatives are meaningless)
+    mol = Molecule(N2, "sto-3g")
+    r = scf(mol, guess="core")
+    assert abs(r.energy - (-106.76659388)) < 1e-7
+    assert r.mo_energy[7] - r.mo_energy[6] > 0.09
+    w = rhf_stability(mol, r)
+    assert w[0] < -0.3 and abs(w[1]) < 1e-8
+
+
+def test_aufbau_gap_detects_a_non_aufbau_density():
+    from wengert_dft.integrals.primitives import overlap
+    from wengert_dft.scf import aufbau_gap
+
+    mol = Molecule(WATER, "sto-3g")
+    r = scf(mol)
+    s = overlap(mol.basis, mol.coords)
+    c, e = r.mo_coeff, r.mo_energy
+    fock = s @ c @ numpy.diag(e) @ c.T @ s  # F C = S C e
+    assert abs(aufbau_gap(fock, 0.5 * r.dm, s) - (e[5] - e[4])) < 1e-10
+    swapped = c[:, [0, 1, 2, 3, 5]]  # HOMO empty, LUMO occupied
+    assert abs(aufbau_gap(fock, swapped @ swapped.T, s) - (e[4] - e[5])) < 1e-10
+    # a degenerate shell split by the occupation: N2's pi_g pair, one of the two occupied
+    n2 = Molecule(N2, "sto-3g")
+    r = scf(n2)
+    s = overlap(n2.basis, n2.coords)
+    c, e = r.mo_coeff, r.mo_energy
+    fock = s @ c @ numpy.diag(e) @ c.T @ s
+    split = c[:, :8]
+    assert abs(e[8] - e[7]) < 1e-8 and abs(aufbau_gap(fock, split @ split.T, s)) < 1e-8
+    with pytest.raises(ValueError, match="guess"):
+        scf(mol, guess="minao")
+
+
+def test_scf_refuses_a_converged_state_that_is_not_aufbau(monkeypatch):
+    import importlib
+
+    scf_module = importlib.import_module("wengert_dft.scf")
+    monkeypatch.setattr(scf_module, "aufbau_gap", lambda fock, dm, s: -0.25)
+    with pytest.raises(wengert.ConvergenceError, match="not aufbau: gap -2.500e-01 Eh"):
+        scf(Molecule(WATER, "sto-3g"))
+
+
+def test_uhf_oh_sto3g_finds_the_pyscf_ground_state():
+    # PySCF 2.14.0 scf.UHF on Molecule.to_pyscf(), conv_tol=1e-12: -74.36266922171443 Eh;
+    # the old guess (RHF with the alpha orbitals doubly occupied) gave -73.92044 Eh
+    oh = Molecule("O 0 0 0; H 0 0 0.97", "sto-3g", spin=1)
+    r = scf(oh, "uhf")
+    assert abs(r.energy - (-74.36266922171443)) < 1e-9
+    with pytest.raises(ValueError, match="result must be an RHF result"):
+        rhf_stability(oh, r)

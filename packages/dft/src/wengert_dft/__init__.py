@@ -29,7 +29,19 @@ from wengert_dft.properties import (
 from wengert_dft.scf import SCFResult, energy, scf
 
 __all__ = [
-    "Molecule", "BOHR", "energy", "scf", "SCFResult", "forces", "hessian", "dipole",
-    "polarizability", "dipole_derivatives", "alchemical_derivatives", "harmonic_analysis",
-    "optimize_geometry", "set_integral_provider", "integral_provider",
+    "Molecule",
+    "BOHR",
+    "energy",
+    "scf",
+    "SCFResult",
+    "forces",
+    "hessian",
+    "dipole",
+    "polarizability",
+    "dipole_derivatives",
+    "alchemical_derivatives",
+    "harmonic_analysis",
+    "optimize_geometry",
+    "set_integral_provider",
+    "integral_provider",
 ]

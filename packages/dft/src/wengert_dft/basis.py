@@ -31,8 +31,14 @@ import numpy
 __all__ = ["Basis", "Shell", "BASIS_SETS", "cart_components"]
 
 #: Basis set names accepted by :class:`Basis` -> data file.
-BASIS_SETS = {"sto-3g": "sto-3g", "6-31g": "6-31g", "6-31g*": "6-31gs", "6-31gs": "6-31gs",
-              "6-31g(d)": "6-31gs", "cc-pvdz": "cc-pvdz"}
+BASIS_SETS = {
+    "sto-3g": "sto-3g",
+    "6-31g": "6-31g",
+    "6-31g*": "6-31gs",
+    "6-31gs": "6-31gs",
+    "6-31g(d)": "6-31gs",
+    "cc-pvdz": "cc-pvdz",
+}
 _DEFAULT_CART = {"6-31gs": True}
 _SPHERICAL_FACTOR = {0: 1.0 / sqrt(4 * pi), 1: sqrt(3.0 / (4 * pi))}
 
@@ -41,8 +47,9 @@ _SPHERICAL_FACTOR = {0: 1.0 / sqrt(4 * pi), 1: sqrt(3.0 / (4 * pi))}
 def cart_components(ell: int) -> numpy.ndarray:
     """Exponents (i, j, k) of the Cartesian functions of angular momentum ``ell``, shape
     (ncart, 3), in PySCF's order (xx, xy, xz, yy, yz, zz for d)."""
-    return numpy.array([(ell - a, a - b, b) for a in range(ell + 1) for b in range(a + 1)],
-                       dtype=int)
+    return numpy.array(
+        [(ell - a, a - b, b) for a in range(ell + 1) for b in range(a + 1)], dtype=int
+    )
 
 
 @cache
@@ -54,14 +61,16 @@ def _cart2sph(ell: int) -> numpy.ndarray:
         raise NotImplementedError("spherical functions are implemented up to d (l = 2)")
     c1, c2, c3 = sqrt(15 / (4 * pi)), sqrt(5 / (16 * pi)), sqrt(15 / (16 * pi))
     # rows: xx, xy, xz, yy, yz, zz; columns: xy, yz, z^2, xz, x^2 - y^2
-    return numpy.array([
-        [0, 0, -c2, 0, c3],
-        [c1, 0, 0, 0, 0],
-        [0, 0, 0, c1, 0],
-        [0, 0, -c2, 0, -c3],
-        [0, c1, 0, 0, 0],
-        [0, 0, 2 * c2, 0, 0],
-    ])
+    return numpy.array(
+        [
+            [0, 0, -c2, 0, c3],
+            [c1, 0, 0, 0, 0],
+            [0, 0, 0, c1, 0],
+            [0, 0, -c2, 0, -c3],
+            [0, c1, 0, 0, 0],
+            [0, 0, 2 * c2, 0, 0],
+        ]
+    )
 
 
 def _gaussian_int(n: int, alpha):
@@ -90,7 +99,9 @@ class Shell:
 def _normalized(ell: int, exps: numpy.ndarray, raw: numpy.ndarray) -> numpy.ndarray:
     """Contraction coefficients of normalized radial functions times the angular factor."""
     prim_norm = numpy.sqrt(
-        2 ** (2 * ell + 3) * factorial(ell + 1) * (2 * exps) ** (ell + 1.5)
+        2 ** (2 * ell + 3)
+        * factorial(ell + 1)
+        * (2 * exps) ** (ell + 1.5)
         / (factorial(2 * ell + 2) * sqrt(pi))
     )
     cs = raw * prim_norm
@@ -158,16 +169,20 @@ class Basis:
             c2s = numpy.zeros((rows, cols))
             r = c = 0
             for b in blocks:
-                c2s[r:r + b.shape[0], c:c + b.shape[1]] = b
+                c2s[r : r + b.shape[0], c : c + b.shape[1]] = b
                 r, c = r + b.shape[0], c + b.shape[1]
             self.c2s = c2s
             self.nao = cols
 
     def pyscf_basis(self) -> dict:
         """The basis in PySCF's format ``{symbol: [[l, (exp, coef), ...], ...]}``."""
-        return {sym: [[ell] + [(float(e), float(c)) for e, c in zip(exps, raw)]
-                      for ell, exps, raw in entries]
-                for sym, entries in self._raw.items()}
+        return {
+            sym: [
+                [ell] + [(float(e), float(c)) for e, c in zip(exps, raw)]
+                for ell, exps, raw in entries
+            ]
+            for sym, entries in self._raw.items()
+        }
 
     def __repr__(self) -> str:
         kind = "cartesian" if self.cart else "spherical"

@@ -26,9 +26,22 @@ import wengert
 import wengert.numpy as np
 from wengert_dft import _linalg
 
-__all__ = ["AMPLITUDE", "KAPPA", "make_grid", "exp_coulomb", "external_potential",
-           "kinetic_matrix", "lda_energy_density", "LDA", "LearnedXC", "kohn_sham",
-           "KSResult", "exact_two_electron", "h2_potential", "xc_energy_from_exact"]
+__all__ = [
+    "AMPLITUDE",
+    "KAPPA",
+    "make_grid",
+    "exp_coulomb",
+    "external_potential",
+    "kinetic_matrix",
+    "lda_energy_density",
+    "LDA",
+    "LearnedXC",
+    "kohn_sham",
+    "KSResult",
+    "exact_two_electron",
+    "h2_potential",
+    "xc_energy_from_exact",
+]
 
 AMPLITUDE = 1.071295
 KAPPA = 1.0 / 2.385345
@@ -64,8 +77,9 @@ def kinetic_matrix(grid) -> numpy.ndarray:
     stencil = {0: -5 / 2, 1: 4 / 3, 2: -1 / 12}
     t = numpy.zeros((n, n))
     for k, c in stencil.items():
-        t += numpy.diag(numpy.full(n - k, c), k) + (numpy.diag(numpy.full(n - k, c), -k) if k
-                                                    else 0)
+        t += numpy.diag(numpy.full(n - k, c), k) + (
+            numpy.diag(numpy.full(n - k, c), -k) if k else 0
+        )
     return -0.5 * t / h**2
 
 
@@ -77,16 +91,33 @@ def lda_energy_density(density):
     """
     y = numpy.pi * density / KAPPA
     safe = np.where(y > 1e-10, y, 1e-10)
-    e_x = np.where(y > 1e-10, AMPLITUDE / (2 * numpy.pi) * (np.log(1 + safe**2) / safe
-                                                            - 2 * np.arctan(safe)),
-                   AMPLITUDE / (2 * numpy.pi) * (-y))
-    alpha, beta, gamma, delta, eta, sigma, nu = 2.0, -1.00077, 6.26099, -11.9041, 9.62614, \
-        -1.48334, 1.0
+    e_x = np.where(
+        y > 1e-10,
+        AMPLITUDE / (2 * numpy.pi) * (np.log(1 + safe**2) / safe - 2 * np.arctan(safe)),
+        AMPLITUDE / (2 * numpy.pi) * (-y),
+    )
+    alpha, beta, gamma, delta, eta, sigma, nu = (
+        2.0,
+        -1.00077,
+        6.26099,
+        -11.9041,
+        9.62614,
+        -1.48334,
+        1.0,
+    )
     root = np.sqrt(safe)
-    denom = (alpha + beta * root + gamma * safe + delta * safe * root + eta * safe**2
-             + sigma * safe**2 * root + nu * numpy.pi * KAPPA**2 / AMPLITUDE * safe**3)
-    e_c = np.where(y > 1e-10, -AMPLITUDE * safe / numpy.pi / denom,
-                   -AMPLITUDE * y / (numpy.pi * alpha))
+    denom = (
+        alpha
+        + beta * root
+        + gamma * safe
+        + delta * safe * root
+        + eta * safe**2
+        + sigma * safe**2 * root
+        + nu * numpy.pi * KAPPA**2 / AMPLITUDE * safe**3
+    )
+    e_c = np.where(
+        y > 1e-10, -AMPLITUDE * safe / numpy.pi / denom, -AMPLITUDE * y / (numpy.pi * alpha)
+    )
     return e_x + e_c
 
 
@@ -116,8 +147,10 @@ class LearnedXC:
         if self._kernels is None or self._kernels[0] is not grid:
             h = grid[1] - grid[0]
             d = grid[:, None] - grid[None, :]
-            kernels = [numpy.exp(-0.5 * (d / w) ** 2) / (numpy.sqrt(2 * numpy.pi) * w) * h
-                       for w in self.widths]
+            kernels = [
+                numpy.exp(-0.5 * (d / w) ** 2) / (numpy.sqrt(2 * numpy.pi) * w) * h
+                for w in self.widths
+            ]
             self._kernels = (grid, kernels)
         feats = [density] + [np.dot(k, density) for k in self._kernels[1]]
         return np.stack([np.log(f + 1e-3) for f in feats], axis=1)
@@ -125,11 +158,14 @@ class LearnedXC:
     def init(self, grid) -> dict:
         rng = numpy.random.default_rng(self.seed)
         nin = 1 + len(self.widths)
-        return {"w1": rng.normal(size=(nin, self.hidden)) / numpy.sqrt(nin),
-                "b1": numpy.zeros(self.hidden),
-                "w2": rng.normal(size=(self.hidden, self.hidden)) / numpy.sqrt(self.hidden),
-                "b2": numpy.zeros(self.hidden),
-                "w3": numpy.zeros((self.hidden, 1)), "b3": numpy.zeros(1)}
+        return {
+            "w1": rng.normal(size=(nin, self.hidden)) / numpy.sqrt(nin),
+            "b1": numpy.zeros(self.hidden),
+            "w2": rng.normal(size=(self.hidden, self.hidden)) / numpy.sqrt(self.hidden),
+            "b2": numpy.zeros(self.hidden),
+            "w3": numpy.zeros((self.hidden, 1)),
+            "b3": numpy.zeros(1),
+        }
 
     def energy_density(self, density, params, grid):
         silu = lambda z: z / (1 + np.exp(-z))
@@ -164,8 +200,18 @@ def _ks_density(v_s, t, n_occ, h):
     return 2.0 * np.sum(occ**2, axis=1) / h, w, occ
 
 
-def kohn_sham(grid, v_ext, num_electrons: int, functional, params, *, e_nuc: float = 0.0,
-              density0=None, tol: float = 1e-9, maxiter: int = 500) -> KSResult:
+def kohn_sham(
+    grid,
+    v_ext,
+    num_electrons: int,
+    functional,
+    params,
+    *,
+    e_nuc: float = 0.0,
+    density0=None,
+    tol: float = 1e-9,
+    maxiter: int = 500,
+) -> KSResult:
     """Self-consistent KS solution, differentiable in ``params`` and ``v_ext``.
 
     The density is the fixed point n = F(n) (Anderson mixing forward, IFT backward) of
@@ -188,12 +234,18 @@ def kohn_sham(grid, v_ext, num_electrons: int, functional, params, *, e_nuc: flo
 
     if density0 is None:
         density0 = _ks_density(wengert.stop_gradient(v_ext), t, n_occ, h)[0]
-    density = wengert.fixed_point(ks_map, density0, params, v_ext, tol=tol, maxiter=maxiter,
-                                  solver="anderson")
+    density = wengert.fixed_point(
+        ks_map, density0, params, v_ext, tol=tol, maxiter=maxiter, solver="anderson"
+    )
     _, eigenvalues, occ = _ks_density(potential(density, params, v_ext), t, n_occ, h)
     t_s = 2.0 * np.sum(occ * np.dot(t, occ))
-    e = (t_s + np.sum(v_ext * density) * h + 0.5 * np.dot(density, np.dot(hartree, density)) * h
-         + _xc_energy(functional, density, params, grid) + e_nuc)
+    e = (
+        t_s
+        + np.sum(v_ext * density) * h
+        + 0.5 * np.dot(density, np.dot(hartree, density)) * h
+        + _xc_energy(functional, density, params, grid)
+        + e_nuc
+    )
     return KSResult(e, density, eigenvalues)
 
 
@@ -210,8 +262,11 @@ def exact_two_electron(grid, v_ext, e_nuc: float = 0.0):
     h = grid[1] - grid[0]
     t = sp.csr_matrix(kinetic_matrix(grid))
     eye = sp.identity(n, format="csr")
-    pot = (numpy.asarray(v_ext)[:, None] + numpy.asarray(v_ext)[None, :]
-           + numpy.asarray(exp_coulomb(grid[:, None] - grid[None, :])))
+    pot = (
+        numpy.asarray(v_ext)[:, None]
+        + numpy.asarray(v_ext)[None, :]
+        + numpy.asarray(exp_coulomb(grid[:, None] - grid[None, :]))
+    )
     ham = sp.kron(t, eye) + sp.kron(eye, t) + sp.diags(pot.ravel())
     v0 = numpy.exp(-0.5 * (grid[:, None] ** 2 + grid[None, :] ** 2)).ravel()
     w, v = eigsh(ham, k=1, which="SA", v0=v0, tol=1e-12)

@@ -21,8 +21,25 @@ BOHR = 0.52917721092
 
 #: Element symbols by atomic number (index 0 is a ghost placeholder).
 ELEMENTS = (
-    "X", "H", "He", "Li", "Be", "B", "C", "N", "O", "F", "Ne",
-    "Na", "Mg", "Al", "Si", "P", "S", "Cl", "Ar",
+    "X",
+    "H",
+    "He",
+    "Li",
+    "Be",
+    "B",
+    "C",
+    "N",
+    "O",
+    "F",
+    "Ne",
+    "Na",
+    "Mg",
+    "Al",
+    "Si",
+    "P",
+    "S",
+    "Cl",
+    "Ar",
 )
 _Z = {sym.upper(): z for z, sym in enumerate(ELEMENTS)}
 
@@ -78,8 +95,15 @@ class Molecule:
     ``basis`` (:class:`wengert_dft.basis.Basis`).
     """
 
-    def __init__(self, atoms, basis: str = "sto-3g", unit: str = "angstrom", charge: int = 0,
-                 spin: int = 0, cart: bool | None = None):
+    def __init__(
+        self,
+        atoms,
+        basis: str = "sto-3g",
+        unit: str = "angstrom",
+        charge: int = 0,
+        spin: int = 0,
+        cart: bool | None = None,
+    ):
         self.symbols, xyz = _parse_atoms(atoms)
         if not isinstance(unit, str) or unit.lower() not in ("angstrom", "bohr", "a", "b"):
             raise ValueError(f"unit must be 'angstrom' or 'bohr', got {unit!r}")
@@ -112,28 +136,41 @@ class Molecule:
         """E_nuc = sum_{A<B} Z_A Z_B / |R_A - R_B| in Eh."""
         diff = self.coords[:, None] - self.coords[None]
         dist = numpy.sqrt((diff**2).sum(-1)) + numpy.eye(self.natm)
-        return float(0.5 * (numpy.outer(self.charges, self.charges) / dist).sum()
-                     - 0.5 * (self.charges**2).sum())
+        return float(
+            0.5 * (numpy.outer(self.charges, self.charges) / dist).sum()
+            - 0.5 * (self.charges**2).sum()
+        )
 
     def with_coords(self, coords) -> Molecule:
         """A copy at new coordinates (Bohr, shape (natm, 3)), same basis and charge."""
         coords = numpy.asarray(coords, dtype=float)
         if coords.shape != (self.natm, 3):
             raise ValueError(f"coords must have shape ({self.natm}, 3), got {coords.shape}")
-        return Molecule(list(zip(self.symbols, coords)), self.basis.name, unit="bohr",
-                        charge=self.charge, spin=self.spin, cart=self.basis.cart)
+        return Molecule(
+            list(zip(self.symbols, coords)),
+            self.basis.name,
+            unit="bohr",
+            charge=self.charge,
+            spin=self.spin,
+            cart=self.basis.cart,
+        )
 
     def to_pyscf(self):
         """The same molecule as a ``pyscf.gto.Mole`` with identical basis data (needs pyscf)."""
         from pyscf import gto
 
         return gto.M(
-            atom=[(s, tuple(c)) for s, c in zip(self.symbols, self.coords)], unit="Bohr",
-            basis=self.basis.pyscf_basis(), charge=self.charge, spin=self.spin,
+            atom=[(s, tuple(c)) for s, c in zip(self.symbols, self.coords)],
+            unit="Bohr",
+            basis=self.basis.pyscf_basis(),
+            charge=self.charge,
+            spin=self.spin,
             cart=self.basis.cart,
         )
 
     def __repr__(self) -> str:
         formula = "".join(self.symbols)
-        return (f"Molecule({formula}, basis={self.basis.name!r}, charge={self.charge}, "
-                f"spin={self.spin}, nao={self.nao})")
+        return (
+            f"Molecule({formula}, basis={self.basis.name!r}, charge={self.charge}, "
+            f"spin={self.spin}, nao={self.nao})"
+        )

@@ -3,9 +3,10 @@
 Two layers:
 
 * :func:`scf` runs the SCF in plain numpy (Roothaan-Hall with Pulay DIIS on the commutator
-  FDS - SDF, core-Hamiltonian guess) and returns an :class:`SCFResult`, as PySCF's
-  ``mf.kernel()`` would; non-convergence raises :class:`wengert.ConvergenceError` with
-  the residual.
+  FDS - SDF, from a superposition of atomic densities) and returns an :class:`SCFResult`,
+  as PySCF's ``mf.kernel()`` would; non-convergence, or convergence to a state that is not
+  aufbau (an occupied orbital above a virtual one), raises
+  :class:`wengert.ConvergenceError` with the residual.
 * :func:`energy` is the one differentiable function every property derives from. It
   builds the integrals with the primitives of :mod:`wengert_dft.integrals.primitives`,
   converges the SCF with :func:`scf`'s solver, and then writes the density as the fixed
@@ -30,9 +31,11 @@ the nuclei, so that the dipole is mu = -dE/dF and the polarizability alpha = -d2
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy
+import scipy.linalg
 from autograd.tracer import isbox
 
 import wengert
@@ -41,7 +44,7 @@ from wengert_dft import _linalg
 from wengert_dft.integrals import primitives as ints
 from wengert_dft.integrals.two_electron import eri as _eri_engine
 
-__all__ = ["energy", "scf", "SCFResult", "METHODS", "hcore_parts"]
+__all__ = ["energy", "scf", "SCFResult", "METHODS", "hcore_parts", "aufbau_gap", "rhf_stability"]
 
 METHODS = ("rhf", "uhf", "rks")
 _TOL = 1e-10  # fixed-point tolerance of the density (|f(D) - D| <= tol max(1, |D|))
@@ -157,22 +160,99 @@ def _electronic_energy(method, dm, h, eri, xc_params):
 
 # ----------------------------------------------------------------- numpy solver
 
-
-def _guess(method, nocc, s, x, h, eri, xc_params, maxiter):
-    """Core-Hamiltonian guess; for UHF, half the RHF density with the alpha orbitals doubly
-    occupied (puts the holes of an open shell in the highest orbitals, e.g. OH's 2Pi)."""
-    if method != "uhf":
-        return 2.0 * _aufbau(h, x, nocc[0])
-    try:
-        dm = _solve("rhf", nocc[:1], s, x, h, eri, (), maxiter, tol=1e-6)[0]
-    except wengert.ConvergenceError:
-        dm = 2.0 * _aufbau(h, x, nocc[0])
-    return numpy.stack([0.5 * dm, 0.5 * dm])
+_SHELL = 1e-6  # Eh: atomic orbitals closer than this in energy are filled as one shell
+_MIN_GAP = 1e-6  # Eh: smallest accepted gap between the virtual and occupied orbitals
 
 
-def _solve(method, nocc, s, x, h, eri, xc_params, maxiter=200, tol=1e-10):
-    """Roothaan-Hall iterations with DIIS, untraced. Returns (dm, fock, iterations, res)."""
-    dm = _guess(method, nocc, s, x, h, eri, xc_params, maxiter)
+@functools.cache
+def _atomic_density(symbol, basis_name, cart):
+    """Spherically averaged density of the neutral atom ``symbol`` in its own basis
+    functions, (nao_atom, nao_atom), trace(D S) = Z.
+
+    Restricted Hartree-Fock of the atom with fractional occupation: orbitals are filled by
+    energy two electrons at a time, and a degenerate shell at the Fermi level (the 2p of N:
+    three electrons in three orbitals) is occupied evenly, so the density stays spherical
+    (the "atom" guess of PySCF, ``pyscf.scf.atom_hf``). Damped iterations from the core
+    Hamiltonian until the density changes by < 1e-8 (measured: |FDS - SDF| < 4e-8 for H-Ar
+    in all four bases; it is only a guess, so the last iterate is used in any case).
+    Cached per (element, basis); not differentiated.
+    """
+    from wengert_dft.molecule import ELEMENTS, Molecule
+
+    z = ELEMENTS.index(symbol)
+    atom = Molecule([(symbol, (0.0, 0.0, 0.0))], basis_name, unit="bohr", spin=z % 2, cart=cart)
+    b, c = atom.basis, atom.coords
+    s = numpy.asarray(ints.overlap(b, c))
+    h = numpy.asarray(ints.kinetic(b, c)) + z * numpy.asarray(ints.nuclear(b, c))[0]
+    eri = numpy.asarray(ints.eri(b, c))
+    x = numpy.linalg.inv(numpy.linalg.cholesky(s)).T
+
+    def density(fock):
+        w, v = numpy.linalg.eigh(x.T @ fock @ x)
+        occ = numpy.zeros_like(w)
+        left, i = float(z), 0
+        while left > 0:
+            shell = numpy.flatnonzero(numpy.abs(w - w[i]) <= _SHELL)
+            shell = shell[shell >= i]
+            put = min(left, 2.0 * len(shell))
+            occ[shell] = put / len(shell)
+            left, i = left - put, shell[-1] + 1
+        cv = x @ v
+        return (cv * occ) @ cv.T
+
+    dm = density(h)
+    for _ in range(200):
+        new = density(
+            h + numpy.einsum("abcd,cd->ab", eri, dm) - 0.5 * numpy.einsum("acbd,cd->ab", eri, dm)
+        )
+        done = numpy.abs(new - dm).max() < 1e-8
+        dm = 0.5 * (dm + new)
+        if done:
+            break
+    return dm
+
+
+def _atomic_guess(mol):
+    """Superposition of spherically averaged neutral-atom densities, (nao, nao), block
+    diagonal by atom (independent of coordinates and of the charges passed to
+    :func:`energy`; not differentiated)."""
+    b = mol.basis
+    sizes = [s.ncart if b.cart else 2 * s.ell + 1 for s in b.shells]
+    ao_atom = numpy.repeat([s.atom for s in b.shells], sizes)
+    dm = numpy.zeros((mol.nao, mol.nao))
+    for a, symbol in enumerate(mol.symbols):
+        idx = numpy.flatnonzero(ao_atom == a)
+        dm[numpy.ix_(idx, idx)] = _atomic_density(symbol, b.name, b.cart)
+    return dm
+
+
+def aufbau_gap(fock, dm_spin, s):
+    """Lowest virtual minus highest occupied orbital energy (Eh) of a converged one-spin
+    density ``dm_spin`` = C_occ C_occ^T (nao, nao) in its Fock matrix ``fock`` (nao, nao),
+    overlap ``s``: the orbital energies are those of F projected on the occupied space of
+    D and on its complement, so a degenerate pair split by the occupation gives ~0.
+    Negative when the state is not the aufbau state of its own Fock matrix; ``inf``
+    without occupied or virtual orbitals."""
+    lower = numpy.linalg.cholesky(s)  # orthonormal basis: D' = L^T D L, F' = L^-1 F L^-T
+    w, u = numpy.linalg.eigh(lower.T @ dm_spin @ lower)
+    occupied = w > 0.5
+    if occupied.all() or not occupied.any():
+        return numpy.inf
+    fp = scipy.linalg.solve_triangular(lower, fock, lower=True)
+    fp = scipy.linalg.solve_triangular(lower, fp.T, lower=True)
+    uo, uv = u[:, occupied], u[:, ~occupied]
+    e_occ = numpy.linalg.eigvalsh(uo.T @ fp @ uo)
+    e_vir = numpy.linalg.eigvalsh(uv.T @ fp @ uv)
+    return float(e_vir.min() - e_occ.max())
+
+
+def _solve(method, nocc, s, x, h, eri, xc_params, guess, maxiter=200, tol=1e-10):
+    """Roothaan-Hall iterations with DIIS from the total density ``guess`` (nao, nao),
+    split evenly between the spins for UHF (as PySCF does), untraced.
+    Returns (dm, fock, iterations, residual). Raises ConvergenceError when it does not
+    converge or converges to a state that is not aufbau (:func:`aufbau_gap` <= 1e-6 Eh in
+    either spin)."""
+    dm = numpy.stack([0.5 * guess, 0.5 * guess]) if method == "uhf" else guess
     focks, errors = [], []
     residual = numpy.inf
     for it in range(1, maxiter + 1):
@@ -181,7 +261,17 @@ def _solve(method, nocc, s, x, h, eri, xc_params, maxiter=200, tol=1e-10):
         ds = dm if method == "uhf" else (0.5 * dm)[None]
         err = numpy.stack([x.T @ (fi @ di @ s - s @ di @ fi) @ x for fi, di in zip(fs, ds)])
         residual = float(numpy.abs(err).max())
-        if residual < tol:
+        if residual < tol and it > 1:
+            gap = min(aufbau_gap(fi, di, s) for fi, di in zip(fs, ds))
+            if gap <= _MIN_GAP:
+                raise wengert.ConvergenceError(
+                    f"scf: {method.upper()} converged to a state that is not aufbau: gap "
+                    f"{gap:.3e} Eh between the lowest virtual and the highest occupied "
+                    f"orbital (needs > {_MIN_GAP:g}; occupied orbitals above virtual ones, or "
+                    "a degenerate shell split at the Fermi level)",
+                    residual,
+                    it,
+                )
             return dm, fock, it, residual
         focks.append(fock)
         errors.append(err.ravel())
@@ -298,7 +388,8 @@ def _implicit_energy(mol, method, xc, coords, charges, field):
     nocc = _nocc(mol, method)
     params = (x, h, eri) + tuple(xc_params)
     values = [wengert.stop_gradient(p) for p in params]
-    dm0 = _solve(method, nocc, wengert.stop_gradient(s), *values[:3], tuple(values[3:]))[0]
+    s0 = wengert.stop_gradient(s)
+    dm0 = _solve(method, nocc, s0, *values[:3], tuple(values[3:]), _atomic_guess(mol))[0]
     dm = wengert.fixed_point(_scf_map(method, nocc), dm0, *params, tol=_TOL, solver="anderson")
     return _electronic_energy(method, dm, h, eri, tuple(xc_params)) + e_nuc
 
@@ -335,7 +426,8 @@ def _variational_energy(mol, method, inputs, active):
         coords, charges, field = merge(args)
         if not any(isbox(a) for a in args):  # first order: plain numpy SCF, no fixed point
             s, x, h, eri, e_nuc, _ = _inputs(mol, method, None, coords, charges, field)
-            dm, fock = _solve(method, _nocc(mol, method), s, x, h, eri, ())[:2]  # F = F(D)
+            nocc = _nocc(mol, method)
+            dm, fock = _solve(method, nocc, s, x, h, eri, (), _atomic_guess(mol))[:2]  # F(D)
             e = _electronic_energy(method, dm, h, eri, ()) + e_nuc
             return e, (coords, charges, field, dm, fock)
         # nested trace level (second derivatives): D(lambda) is the differentiable fixed
@@ -343,7 +435,7 @@ def _variational_energy(mol, method, inputs, active):
         s, x, h, eri, e_nuc, _ = _inputs(mol, method, None, coords, charges, field)
         nocc = _nocc(mol, method)
         values = [wengert.stop_gradient(p) for p in (s, x, h, eri)]
-        dm0 = _solve(method, nocc, *values, ())[0]
+        dm0 = _solve(method, nocc, *values, (), _atomic_guess(mol))[0]
         dm = wengert.fixed_point(
             _scf_map(method, nocc), dm0, x, h, eri, tol=_TOL, solver="anderson"
         )
@@ -425,17 +517,30 @@ def _variational_gradient(mol, method, coords, charges, field, dm, fock, active)
 
 
 def scf(
-    mol, method: str = "rhf", xc: str | None = None, *, maxiter: int = 200, tol: float = 1e-10
+    mol,
+    method: str = "rhf",
+    xc: str | None = None,
+    *,
+    maxiter: int = 200,
+    tol: float = 1e-10,
+    guess: str = "atom",
 ) -> SCFResult:
     """Run the SCF (plain numpy, not differentiable) and return an :class:`SCFResult`.
 
     ``tol`` bounds the largest element of the orthogonalized commutator FDS - SDF.
+    ``guess``: ``"atom"`` (default; superposition of spherically averaged atomic densities,
+    what :func:`energy` uses) or ``"core"`` (orbitals of the core Hamiltonian; for N2 in
+    STO-3G it leads to an excited, symmetry-broken stationary state, kept for comparison).
+    The converged state must be aufbau (:func:`aufbau_gap` > 1e-6 Eh), else ConvergenceError.
     """
     method, xc = _check(mol, method, xc)
+    if guess not in ("atom", "core"):
+        raise ValueError(f"guess must be 'atom' or 'core', got {guess!r}")
     s, x, h, eri, e_nuc, xc_params = _inputs(mol, method, xc, None, None, None)
     nocc = _nocc(mol, method)
+    dm0 = _atomic_guess(mol) if guess == "atom" else 2.0 * _aufbau(h, x, nocc[0])
     dm, fock, iterations, residual = _solve(
-        method, nocc, s, x, h, eri, xc_params, maxiter=maxiter, tol=tol
+        method, nocc, s, x, h, eri, xc_params, dm0, maxiter=maxiter, tol=tol
     )
     e = float(_electronic_energy(method, dm, h, eri, xc_params) + e_nuc)
     fock = fock if method == "uhf" else fock[None]
@@ -450,3 +555,31 @@ def scf(
     return SCFResult(
         e, mo_e, mo_c, dm[0] + dm[1], iterations, True, residual, method, xc, dm_spin=dm
     )
+
+
+def rhf_stability(mol, result: SCFResult | None = None) -> numpy.ndarray:
+    """Eigenvalues (ascending, Eh) of the real RHF -> RHF orbital Hessian of a converged
+    closed-shell RHF ``result`` (default: :func:`scf` of ``mol``),
+
+        (A + B)_{ia,jb} = delta_ij delta_ab (e_a - e_i) + 4 (ia|jb) - (ib|ja) - (ij|ab),
+
+    over occupied i, j and virtual a, b (Seeger and Pople, JCP 66, 3045 (1977)), shape
+    (nocc * nvir,). All positive at a local minimum of the RHF energy; a negative one marks
+    a saddle point (an excited or symmetry-broken state, which the aufbau check cannot
+    see), a zero one a continuous family of solutions. O(nao^5) time, (nao)^4 memory; not
+    differentiable.
+    """
+    if result is None:
+        result = scf(mol)
+    if result.method != "rhf":
+        raise ValueError(f"result must be an RHF result, got method={result.method!r}")
+    n = mol.nelectron // 2
+    o, v = result.mo_coeff[:, :n], result.mo_coeff[:, n:]
+    g = numpy.asarray(ints.eri(mol.basis, mol.coords))
+    ovov = numpy.einsum("pqrs,pi,qa,rj,sb->iajb", g, o, v, o, v, optimize=True)
+    oovv = numpy.einsum("pqrs,pi,qj,ra,sb->ijab", g, o, o, v, v, optimize=True)
+    e_occ, e_vir = result.mo_energy[:n], result.mo_energy[n:]
+    a = 4.0 * ovov - ovov.transpose(0, 3, 2, 1) - oovv.transpose(0, 2, 1, 3)
+    a += numpy.einsum("ij,ab->iajb", numpy.eye(n), numpy.diag(e_vir))
+    a -= numpy.einsum("ij,ab->iajb", numpy.diag(e_occ), numpy.eye(len(e_vir)))
+    return numpy.linalg.eigvalsh(a.reshape(n * len(e_vir), -1))

@@ -14,11 +14,22 @@ import numpy
 import wengert
 import wengert.numpy as np
 
-__all__ = ["check_xc", "lda_energy_density", "lda_params", "lda_energy", "lda_potential",
-           "ao_values"]
+__all__ = [
+    "check_xc",
+    "lda_energy_density",
+    "lda_params",
+    "lda_energy",
+    "lda_potential",
+    "ao_values",
+]
 
-_ALIASES = {"lda,vwn5": "lda,vwn5", "lda": "lda,vwn5", "svwn5": "lda,vwn5",
-            "slater,vwn5": "lda,vwn5", "lda_x,lda_c_vwn": "lda,vwn5"}
+_ALIASES = {
+    "lda,vwn5": "lda,vwn5",
+    "lda": "lda,vwn5",
+    "svwn5": "lda,vwn5",
+    "slater,vwn5": "lda,vwn5",
+    "lda_x,lda_c_vwn": "lda,vwn5",
+}
 _RHO_MIN = 1e-14
 # VWN5 paramagnetic fit: A (Eh), b, c, x0
 _A, _B, _C, _X0 = 0.0310907, 3.72744, 12.9352, -0.10498
@@ -42,8 +53,11 @@ def lda_energy_density(rho):
     x0 = _X0**2 + _B * _X0 + _C
     q = numpy.sqrt(4 * _C - _B**2)
     atn = np.arctan(q / (2 * x + _B))
-    eps_c = _A * (np.log(x**2 / big_x) + 2 * _B / q * atn
-                  - _B * _X0 / x0 * (np.log((x - _X0) ** 2 / big_x) + 2 * (_B + 2 * _X0) / q * atn))
+    eps_c = _A * (
+        np.log(x**2 / big_x)
+        + 2 * _B / q * atn
+        - _B * _X0 / x0 * (np.log((x - _X0) ** 2 / big_x) + 2 * (_B + 2 * _X0) / q * atn)
+    )
     return np.where(rho > _RHO_MIN, e_x + rho_safe * eps_c, 0.0)
 
 

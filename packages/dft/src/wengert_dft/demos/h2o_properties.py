@@ -63,7 +63,9 @@ def run(ctx):
     props, seconds = _properties(mol, "rhf", None, ctx, True)
     modes = harmonic_analysis(mol, props["hessian"], props["dipole derivatives"])
     results = {
-        "molecule": "H2O", "basis": "6-31G", "method": "RHF",
+        "molecule": "H2O",
+        "basis": "6-31G",
+        "method": "RHF",
         "energy_hartree": props["energy"],
         "forces_hartree_per_bohr": props["forces"],
         "frequencies_cm": modes.frequencies,
@@ -81,7 +83,8 @@ def run(ctx):
         "max_error_frequencies_cm": float(numpy.abs(modes.frequencies - ref["freq"]).max()),
         "max_error_dipole": float(numpy.abs(props["dipole"] - ref["dipole"]).max()),
         "max_error_polarizability": float(
-            numpy.abs(props["polarizability"] - ref["polarizability"]).max()),
+            numpy.abs(props["polarizability"] - ref["polarizability"]).max()
+        ),
         "seconds_per_property": seconds,
         "eigh_engine": __import__("wengert_dft._linalg", fromlist=["BACKEND"]).BACKEND,
         "wengert_version": wengert.__version__,
@@ -89,26 +92,38 @@ def run(ctx):
     if not ctx.quick:
         lda_ref = REFERENCE["h2o/6-31g/lda"]
         lda, lda_seconds = _properties(mol, "rks", "lda,vwn5", ctx, False)
-        results.update({
-            "lda_energy_hartree": lda["energy"],
-            "lda_forces_hartree_per_bohr": lda["forces"],
-            "lda_dipole_au": lda["dipole"],
-            "lda_polarizability_au": lda["polarizability"],
-            "lda_max_error_energy": abs(lda["energy"] - lda_ref["energy"]),
-            "lda_max_error_forces": float(numpy.abs(lda["forces"] + lda_ref["gradient"]).max()),
-            "lda_max_error_dipole": float(numpy.abs(lda["dipole"] - lda_ref["dipole"]).max()),
-            "lda_max_error_polarizability": float(
-                numpy.abs(lda["polarizability"] - lda_ref["polarizability"]).max()),
-            "lda_seconds_per_property": lda_seconds,
-        })
+        results.update(
+            {
+                "lda_energy_hartree": lda["energy"],
+                "lda_forces_hartree_per_bohr": lda["forces"],
+                "lda_dipole_au": lda["dipole"],
+                "lda_polarizability_au": lda["polarizability"],
+                "lda_max_error_energy": abs(lda["energy"] - lda_ref["energy"]),
+                "lda_max_error_forces": float(numpy.abs(lda["forces"] + lda_ref["gradient"]).max()),
+                "lda_max_error_dipole": float(numpy.abs(lda["dipole"] - lda_ref["dipole"]).max()),
+                "lda_max_error_polarizability": float(
+                    numpy.abs(lda["polarizability"] - lda_ref["polarizability"]).max()
+                ),
+                "lda_seconds_per_property": lda_seconds,
+            }
+        )
     plt = ctx.pyplot()
     if plt is not None:
         fig, ax = plt.subplots(figsize=(6, 3.5))
-        ax.vlines(modes.frequencies, 0, modes.ir_intensities, color="tab:blue", lw=3,
-                  label="wengert-dft (AD)")
+        ax.vlines(
+            modes.frequencies,
+            0,
+            modes.ir_intensities,
+            color="tab:blue",
+            lw=3,
+            label="wengert-dft (AD)",
+        )
         ax.plot(ref["freq"], numpy.zeros(3), "kx", ms=9, label="PySCF 2.14.0 frequencies")
-        ax.set(xlabel="wavenumber (cm$^{-1}$)", ylabel="IR intensity (km/mol)",
-               title="H$_2$O RHF/6-31G harmonic IR spectrum")
+        ax.set(
+            xlabel="wavenumber (cm$^{-1}$)",
+            ylabel="IR intensity (km/mol)",
+            title="H$_2$O RHF/6-31G harmonic IR spectrum",
+        )
         ax.legend()
         ctx.save_figure(fig, "h2o-ir-spectrum.png")
     return results
@@ -118,5 +133,5 @@ DEMO = wengert.Demo(
     name="h2o-properties",
     run=run,
     description="H2O RHF/6-31G energy, forces, frequencies, IR, dipole, polarizability by AD "
-                "of one energy, against PySCF 2.14.0",
+    "of one energy, against PySCF 2.14.0",
 )

@@ -69,11 +69,16 @@ def run(ctx):
 def _run(ctx, executor):
     num, spacing = (101, 0.25) if ctx.quick else (257, 0.1)
     grid = ks1d.make_grid(num, spacing)
-    test = numpy.round(numpy.arange(0.64, 6.0 if ctx.quick else 6.1,
-                                    0.64 if ctx.quick else 0.32), 2)
+    test = numpy.round(
+        numpy.arange(0.64, 6.0 if ctx.quick else 6.1, 0.64 if ctx.quick else 0.32), 2
+    )
     bond_lengths = numpy.unique(numpy.concatenate([test, TRAIN]))
-    references = parallel.map(_exact_reference, [(grid, float(r)) for r in bond_lengths],
-                              executor=executor, progress=ctx.show_progress)
+    references = parallel.map(
+        _exact_reference,
+        [(grid, float(r)) for r in bond_lengths],
+        executor=executor,
+        progress=ctx.show_progress,
+    )
     exact = dict(zip((float(r) for r in bond_lengths), references))
     functional = ks1d.LearnedXC(hidden=ctx.options["hidden"])
     theta0 = functional.init(grid)
@@ -86,8 +91,9 @@ def _run(ctx, executor):
     items = [(grid, functional, v, e_nuc, e, n, spacing) for v, e_nuc, e, n, _ in train]
 
     def ks_value_and_grad(theta):
-        return parallel.value_and_grad_sum(_ks_item_loss, theta, items, executor=executor,
-                                           progress=False)
+        return parallel.value_and_grad_sum(
+            _ks_item_loss, theta, items, executor=executor, progress=False
+        )
 
     def no_ks_loss(theta):
         loss = 0.0
@@ -97,17 +103,25 @@ def _run(ctx, executor):
         return loss
 
     steps = ctx.options["steps"] or (25 if ctx.quick else 100)
-    fit_ks = wengert.optimize.minimize(None, theta0, method="L-BFGS-B", maxiter=steps,
-                                       progress=ctx.show_progress,
-                                       value_and_grad=ks_value_and_grad)
-    fit_no_ks = wengert.optimize.minimize(no_ks_loss, theta0, method="L-BFGS-B",
-                                          maxiter=steps, progress=ctx.show_progress)
+    fit_ks = wengert.optimize.minimize(
+        None,
+        theta0,
+        method="L-BFGS-B",
+        maxiter=steps,
+        progress=ctx.show_progress,
+        value_and_grad=ks_value_and_grad,
+    )
+    fit_no_ks = wengert.optimize.minimize(
+        no_ks_loss, theta0, method="L-BFGS-B", maxiter=steps, progress=ctx.show_progress
+    )
     energy_exact = numpy.array([exact[float(r)][0] for r in bond_lengths])
     lda = _self_consistent(grid, ks1d.LDA(), numpy.zeros(0), bond_lengths, ctx.progress, "LDA")
-    ks_trained = _self_consistent(grid, functional, fit_ks.x, bond_lengths, ctx.progress,
-                                  "KS-trained")
-    no_ks = _self_consistent(grid, functional, fit_no_ks.x, bond_lengths, ctx.progress,
-                             "trained without KS")
+    ks_trained = _self_consistent(
+        grid, functional, fit_ks.x, bond_lengths, ctx.progress, "KS-trained"
+    )
+    no_ks = _self_consistent(
+        grid, functional, fit_no_ks.x, bond_lengths, ctx.progress, "trained without KS"
+    )
     held_out = ~numpy.isin(bond_lengths, TRAIN)
 
     def mae(e):
@@ -122,8 +136,11 @@ def _run(ctx, executor):
         ax.plot(bond_lengths, ks_trained, "tab:red", marker="o", label="trained through KS")
         ax.plot(bond_lengths, no_ks, "tab:blue", marker="s", label="trained without KS")
         ax.plot(TRAIN, [exact[r][0] for r in TRAIN], "k*", ms=14, label="training points")
-        ax.set(xlabel="bond length R (Bohr)", ylabel="E (Eh)",
-               title="1D H$_2$, exponential Coulomb: KS regularizer")
+        ax.set(
+            xlabel="bond length R (Bohr)",
+            ylabel="E (Eh)",
+            title="1D H$_2$, exponential Coulomb: KS regularizer",
+        )
         ax.legend()
         ctx.save_figure(fig, "ks-regularizer.png")
     return {
@@ -148,10 +165,16 @@ DEMO = wengert.Demo(
     name="ks-regularizer",
     run=run,
     description="1D H2 (exponential Coulomb): an xc functional trained through the KS loop "
-                "vs without it, along the dissociation curve (Li et al., PRL 2021)",
-    options=(wengert.DemoOption("hidden", int, 8, "hidden units per layer"),
-             wengert.DemoOption("steps", int, 0, "L-BFGS iterations (0: 25 quick, 100 full)"),
-             wengert.DemoOption("executor", str, "serial",
-                                "where bond lengths and training molecules run: serial, "
-                                "processes[:N], dask, dask://host:port (wengert.parallel)")),
+    "vs without it, along the dissociation curve (Li et al., PRL 2021)",
+    options=(
+        wengert.DemoOption("hidden", int, 8, "hidden units per layer"),
+        wengert.DemoOption("steps", int, 0, "L-BFGS iterations (0: 25 quick, 100 full)"),
+        wengert.DemoOption(
+            "executor",
+            str,
+            "serial",
+            "where bond lengths and training molecules run: serial, "
+            "processes[:N], dask, dask://host:port (wengert.parallel)",
+        ),
+    ),
 )

@@ -14,4 +14,5 @@ import json
 from importlib import resources
 
 REFERENCE = json.loads(
-    resources.files("wengert_dft").joinpath("data", "pyscf_reference.json").read_text())
+    resources.files("wengert_dft").joinpath("data", "pyscf_reference.json").read_text()
+)

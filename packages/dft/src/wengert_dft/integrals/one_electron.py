@@ -67,8 +67,7 @@ def _blocks(family: str, pc, coords, order: int) -> dict:
     p = a + b
     A, B = coords[pc.atom_a], coords[pc.atom_b]
     extra_j = 2 if family == "kin" else 0
-    tabs = [hermite_1d(la + order, lb + order + extra_j, a, b, A[:, d], B[:, d])
-            for d in range(3)]
+    tabs = [hermite_1d(la + order, lb + order + extra_j, a, b, A[:, d], B[:, d]) for d in range(3)]
     if family == "nuc":
         return _nuc_blocks(pc, coords, order, tabs)
     norm = numpy.sqrt(numpy.pi / p)[:, None, None]
@@ -79,8 +78,14 @@ def _blocks(family: str, pc, coords, order: int) -> dict:
         k1 = []
         for s in s1:
             low = numpy.concatenate([numpy.zeros(s.shape[:2] + (2,)), s[:, :, :-4]], axis=2)
-            k1.append(-0.5 * (j * (j - 1) * low - 2 * bb * (2 * j + 1) * s[:, :, :-2]
-                              + 4 * bb**2 * s[:, :, 2:]))
+            k1.append(
+                -0.5
+                * (
+                    j * (j - 1) * low
+                    - 2 * bb * (2 * j + 1) * s[:, :, :-2]
+                    + 4 * bb**2 * s[:, :, 2:]
+                )
+            )
         s1 = [s[:, :, :-2] for s in s1]
     elif family == "dip":
         P = (a[:, None] * A + b[:, None] * B) / p[:, None]
@@ -103,8 +108,9 @@ def _blocks(family: str, pc, coords, order: int) -> dict:
             blk = kx[0] * sx[1] * sx[2] + sx[0] * kx[1] * sx[2] + sx[0] * sx[1] * kx[2]
         else:
             mx = [part(m1[d], d, n_a, n_b) for d in range(3)]
-            blk = numpy.stack([mx[0] * sx[1] * sx[2], sx[0] * mx[1] * sx[2],
-                               sx[0] * sx[1] * mx[2]], axis=1)
+            blk = numpy.stack(
+                [mx[0] * sx[1] * sx[2], sx[0] * mx[1] * sx[2], sx[0] * sx[1] * mx[2]], axis=1
+            )
             blk = blk * coef[:, None]
             out[spec] = blk
             continue
@@ -158,8 +164,9 @@ def _scatter(pc, blk, out):
     cols = pc.ao_b[:, None, :]
     out[..., rows, cols] += summed
     off = ~pc.diag
-    out[..., pc.ao_b[off][:, :, None], pc.ao_a[off][:, None, :]] += \
-        summed[..., off, :, :].swapaxes(-1, -2)
+    out[..., pc.ao_b[off][:, :, None], pc.ao_a[off][:, None, :]] += summed[..., off, :, :].swapaxes(
+        -1, -2
+    )
 
 
 def one_electron(family: str, basis, coords, op: str = "value", *, G=None, V=None, W=None):

@@ -29,8 +29,16 @@ import wengert
 from wengert_dft.integrals.one_electron import one_electron
 from wengert_dft.integrals.two_electron import eri as _eri_engine
 
-__all__ = ["overlap", "kinetic", "nuclear", "dipole_integrals", "eri", "PRIMITIVES",
-           "set_integral_provider", "integral_provider"]
+__all__ = [
+    "overlap",
+    "kinetic",
+    "nuclear",
+    "dipole_integrals",
+    "eri",
+    "PRIMITIVES",
+    "set_integral_provider",
+    "integral_provider",
+]
 
 _PROVIDERS: dict = {"numpy": None}
 _STATE = {"provider": "numpy"}
@@ -95,20 +103,34 @@ def _make(family: str, doc: str):
         return _engine(family, basis, coords, "bitangent", V=v, W=w)
 
     p_value = wengert.primitive(f"dft.{family}", tangents=("none", "real"))(value)
-    p_tangent = wengert.primitive(f"dft.{family}_tangent", max_order=1,
-                                  tangents=("none", "real", "real"))(tangent)
-    p_cotangent = wengert.primitive(f"dft.{family}_cotangent", max_order=1,
-                                    tangents=("none", "real", "real"))(cotangent)
+    p_tangent = wengert.primitive(
+        f"dft.{family}_tangent", max_order=1, tangents=("none", "real", "real")
+    )(tangent)
+    p_cotangent = wengert.primitive(
+        f"dft.{family}_cotangent", max_order=1, tangents=("none", "real", "real")
+    )(cotangent)
     p_value.defvjp(None, lambda ans, b, c: lambda g: p_cotangent(b, c, g))
     p_value.defjvp(None, lambda g, ans, b, c: p_tangent(b, c, g))
-    p_tangent.defvjp(None, lambda ans, b, c, v: lambda g: second(b, c, g, v),
-                     lambda ans, b, c, v: lambda g: p_cotangent(b, c, g))
-    p_tangent.defjvp(None, lambda g, ans, b, c, v: bitangent(b, c, v, g),
-                     lambda g, ans, b, c, v: p_tangent(b, c, g))
-    p_cotangent.defvjp(None, lambda ans, b, c, g: lambda cbar: second(b, c, g, cbar),
-                       lambda ans, b, c, g: lambda cbar: p_tangent(b, c, cbar))
-    p_cotangent.defjvp(None, lambda cdot, ans, b, c, g: second(b, c, g, cdot),
-                       lambda gdot, ans, b, c, g: p_cotangent(b, c, gdot))
+    p_tangent.defvjp(
+        None,
+        lambda ans, b, c, v: lambda g: second(b, c, g, v),
+        lambda ans, b, c, v: lambda g: p_cotangent(b, c, g),
+    )
+    p_tangent.defjvp(
+        None,
+        lambda g, ans, b, c, v: bitangent(b, c, v, g),
+        lambda g, ans, b, c, v: p_tangent(b, c, g),
+    )
+    p_cotangent.defvjp(
+        None,
+        lambda ans, b, c, g: lambda cbar: second(b, c, g, cbar),
+        lambda ans, b, c, g: lambda cbar: p_tangent(b, c, cbar),
+    )
+    p_cotangent.defjvp(
+        None,
+        lambda cdot, ans, b, c, g: second(b, c, g, cdot),
+        lambda gdot, ans, b, c, g: p_cotangent(b, c, gdot),
+    )
     for prim in (p_value, p_tangent, p_cotangent):
         prim.examples(_examples(prim, family))
     return p_value, p_tangent, p_cotangent
@@ -119,8 +141,10 @@ def _examples(prim, family):
         from wengert_dft.molecule import Molecule
 
         rows = []
-        for atoms, basis in (("H 0 0 0; H 0.1 0.05 0.74", "sto-3g"),
-                             ("Li 0 0 0; H 0.05 0 1.6", "sto-3g")):
+        for atoms, basis in (
+            ("H 0 0 0; H 0.1 0.05 0.74", "sto-3g"),
+            ("Li 0 0 0; H 0.05 0 1.6", "sto-3g"),
+        ):
             if family == "eri" and atoms.startswith("Li") and prim.max_order == 1:
                 continue  # keep the conformance run fast
             mol = Molecule(atoms, basis)
@@ -138,18 +162,36 @@ def _examples(prim, family):
 
 
 overlap, overlap_tangent, overlap_cotangent = _make(
-    "ovlp", "Overlap matrix S_ab = <a|b>, shape (nao, nao).")
+    "ovlp", "Overlap matrix S_ab = <a|b>, shape (nao, nao)."
+)
 kinetic, kinetic_tangent, kinetic_cotangent = _make(
-    "kin", "Kinetic energy matrix T_ab = <a|-nabla^2/2|b>, shape (nao, nao), Eh.")
+    "kin", "Kinetic energy matrix T_ab = <a|-nabla^2/2|b>, shape (nao, nao), Eh."
+)
 nuclear, nuclear_tangent, nuclear_cotangent = _make(
-    "nuc", "Nuclear attraction per nucleus V^C_ab = -<a|1/|r-R_C||b>, shape (natm, nao, nao).")
+    "nuc", "Nuclear attraction per nucleus V^C_ab = -<a|1/|r-R_C||b>, shape (natm, nao, nao)."
+)
 dipole_integrals, dipole_tangent, dipole_cotangent = _make(
-    "dip", "Position integrals <a|r|b> (origin 0, Bohr), shape (3, nao, nao).")
+    "dip", "Position integrals <a|r|b> (origin 0, Bohr), shape (3, nao, nao)."
+)
 eri, eri_tangent, eri_cotangent = _make(
-    "eri", "Electron repulsion integrals (ab|cd), chemists' notation, shape (nao,)*4, Eh.")
+    "eri", "Electron repulsion integrals (ab|cd), chemists' notation, shape (nao,)*4, Eh."
+)
 
 #: Every primitive of the package, for the plugin's registration hook.
-PRIMITIVES = (overlap, overlap_tangent, overlap_cotangent, kinetic, kinetic_tangent,
-              kinetic_cotangent, nuclear, nuclear_tangent, nuclear_cotangent,
-              dipole_integrals, dipole_tangent, dipole_cotangent, eri, eri_tangent,
-              eri_cotangent)
+PRIMITIVES = (
+    overlap,
+    overlap_tangent,
+    overlap_cotangent,
+    kinetic,
+    kinetic_tangent,
+    kinetic_cotangent,
+    nuclear,
+    nuclear_tangent,
+    nuclear_cotangent,
+    dipole_integrals,
+    dipole_tangent,
+    dipole_cotangent,
+    eri,
+    eri_tangent,
+    eri_cotangent,
+)
