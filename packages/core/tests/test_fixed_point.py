@@ -311,3 +311,18 @@ def test_singular_implicit_system_raises_in_both_modes():
         wengert.grad(lambda p: np.sum(solve(p)))(p)
     with pytest.raises(wengert.ConvergenceError, match="implicit derivative"):
         wengert.jvp(solve, (p,), (numpy.ones(2),))
+
+
+def test_unreachable_tolerance_stops_when_gmres_stagnates():
+    """tol = 1e-20 is below what float64 resolves: the adjoint solve stagnates after a few
+    restart cycles and must say so, not run out ``maxiter`` = 1000 cycles of 60 steps."""
+    n = 80  # > 60: GMRES restarts, so stagnation shows over several cycles
+    rate = numpy.linspace(0.1, 0.99, n)
+    f, counts = _counting(rate)
+    b0 = numpy.linspace(-1.0, 1.0, n)
+    x = wengert.fixed_point(f, numpy.zeros(n), b0, tol=1e-13)
+    counts["backward"] = 0
+    solve = lambda b: wengert.fixed_point(f, x, b, tol=1e-20)  # noqa: E731
+    with pytest.raises(wengert.ConvergenceError, match="implicit derivative stagnated"):
+        wengert.grad(lambda b: np.sum(solve(b)))(b0)
+    assert counts["backward"] < 20 * 61  # measured: 99 (6 restart cycles)

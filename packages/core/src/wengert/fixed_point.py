@@ -115,10 +115,13 @@ def _krylov(
     """Solve ``x = b + L x`` for a linear ``L v = matvec(v)`` by GMRES on ``(I - L) x = b``
     (from ``x0``, default 0; ``what`` names the solve in the error).
 
-    One ``matvec`` per Krylov step and none besides: scipy recomputes the true residual
+    One ``matvec`` per Krylov step: scipy recomputes the true residual
     ``|b - (I - L) x|`` at the end of every restart cycle and reports ``info == 0`` only when
-    it is below ``tol |b|``; only a failed solve costs one more ``matvec``, to report (and
-    accept, within ``10 tol max(1, |b|)``) its true residual.
+    it is below ``tol |b|``. A cycle that ends unconverged costs one more ``matvec`` for its
+    true residual; when three further cycles have not halved it (a tolerance below what
+    the floating-point operator can resolve, or a singular ``I - L``) the solve stops
+    instead of running out ``maxiter`` cycles, and is accepted only if its residual is
+    within ``10 tol max(1, |b|)``, else :class:`ConvergenceError`.
     """
     import scipy.sparse.linalg  # imported here: it costs ~0.2 s at ``import wengert``
 
@@ -127,14 +130,29 @@ def _krylov(
     operator = scipy.sparse.linalg.LinearOperator(
         (b.size, b.size), matvec=lambda v: v - matvec(v), dtype=b.dtype
     )
-    x, info = scipy.sparse.linalg.gmres(
-        operator, b, x0=x0, rtol=tol, atol=0.0, restart=min(b.size, 60), maxiter=maxiter
-    )
-    if info != 0:
-        residual = float(numpy.linalg.norm(operator.matvec(x) - b))
-        if residual > 10 * tol * max(1.0, float(numpy.linalg.norm(b))):
-            raise ConvergenceError(f"fixed_point: {what} did not converge", residual, info)
+    x, residuals, why = x0, [], "did not converge"
+    for _ in range(max(maxiter, 1)):
+        x, info = scipy.sparse.linalg.gmres(
+            operator, b, x0=x, rtol=tol, atol=0.0, restart=min(b.size, 60), maxiter=1
+        )
+        if info == 0:
+            return x
+        residuals.append(float(numpy.linalg.norm(operator.matvec(x) - b)))
+        if len(residuals) > _STAGNATION_CYCLES and (
+            residuals[-1] > 0.5 * residuals[-1 - _STAGNATION_CYCLES]
+        ):
+            why = "stagnated (restart cycles no longer reduce the residual)"
+            break
+    if residuals[-1] > 10 * tol * max(1.0, float(numpy.linalg.norm(b))):
+        raise ConvergenceError(
+            f"fixed_point: {what} {why}",
+            residuals[-1],
+            len(residuals),
+        )
     return x
+
+
+_STAGNATION_CYCLES = 3  # restart cycles without halving the residual: stop
 
 
 def _gmres(g: Callable, x0: numpy.ndarray, tol: float, maxiter: int) -> numpy.ndarray:
@@ -309,9 +327,10 @@ def fixed_point(
     :param tol: stop when ``|f(x) - x| <= tol * max(1, |x|)``; the adjoint and tangent
         linear solves (GMRES) stop at the relative residual ``tol``.
     :param maxiter: iteration budget of the forward solve, and the number of GMRES restart
-        cycles (of up to 60 steps each) of each linear solve: a ``tol`` the linear solves
-        cannot reach in floating point (~1e-14) makes them run all of them (and then fail,
-        unless the residual is within ``10 tol max(1, |b|)``).
+        cycles (of up to 60 steps each) of each linear solve. A ``tol`` the linear solves
+        cannot reach in floating point (~1e-14) stops them once three restart cycles have
+        not halved the residual (they then fail unless the residual is within
+        ``10 tol max(1, |b|)``).
     :param solver: ``"iterate"`` (default; needs a contraction), ``"anderson"``/``"diis"``
         (Anderson/Pulay mixing, for SCF- and CTMRG-like maps), or a callable
         ``solver(g, x0, tol, maxiter) -> x`` on flat vectors with ``g(x) = f(x)``.
