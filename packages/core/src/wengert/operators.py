@@ -466,6 +466,8 @@ class custom_vjp(_CustomRule):
             return pullback
 
         def jvp_maker(argnums, tangents, ans, args, kwargs):
+            if pending and pending[-1][0] is ans:  # forward mode: residuals are not needed
+                pending.pop()
             treedef, leaves = args[0], args[1:]
             full = [None] * len(leaves)
             for argnum, t in zip(argnums, tangents):
