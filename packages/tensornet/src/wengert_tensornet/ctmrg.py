@@ -304,6 +304,8 @@ def _fused_pullback(parts, g, need_x: bool, need_t: bool):
     return x_bar, t_bar
 
 
+# A raw autograd primitive rather than wengert.custom_vjp (as HOTRG's contraction is): the
+# pullback computes only the requested cotangents, and GMRES asks for x_bar alone.
 _TRACED: dict = {}  # the last traced output and its intermediates (one slot: no leak)
 
 

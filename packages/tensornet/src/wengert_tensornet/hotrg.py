@@ -24,9 +24,9 @@ reference rule instead.
 from __future__ import annotations
 
 import numpy
-from autograd.extend import defjvp_argnums, defvjp_argnums, primitive
 from autograd.tracer import getval, isbox
 
+import wengert
 import wengert.numpy as np
 from wengert_tensornet import _linalg
 from wengert_tensornet._common import check_chi, check_site_tensor, check_steps, rg_ln_z
@@ -110,55 +110,31 @@ def _coarse_pullback(u, t, residuals, g):
     return u_bar, numpy.transpose(t_bar.reshape(dl, du, dd, dr), (1, 0, 2, 3))
 
 
-_LAST: dict = {}
-
-
-@primitive
-def _coarse_primitive(u, t):
-    out, residuals = _coarse_forward(u, t)
-    _LAST.update(out=out, residuals=residuals)
-    return out
-
-
-def _coarse_vjp(argnums, ans, args, kwargs):
-    u, t = args
-    if _LAST.get("out") is ans and not (isbox(u) or isbox(t)):  # first order: the fast rule
-        residuals = _LAST.pop("residuals")
-        _LAST.clear()
-
-        def pullback(g):
-            bars = _coarse_pullback(u, t, residuals, getval(g))
-            return tuple(bars[i] for i in argnums)
-
-        return pullback
-    _LAST.clear()  # nested differentiation: trace the reference rule
-    from wengert.operators import vjp
-
-    reference_pullback = vjp(_coarse_reference, u, t)[1]
-    return lambda g: tuple(reference_pullback(g)[i] for i in argnums)
-
-
-def _coarse_jvp(argnums, tangents, ans, args, kwargs):
-    from wengert.operators import jvp
-
-    _LAST.clear()
-    full = [numpy.zeros(numpy.shape(getval(a))) for a in args]
-    for i, tangent in zip(argnums, tangents):
-        full[i] = tangent
-    return jvp(_coarse_reference, tuple(args), tuple(full))[1]
-
-
-defvjp_argnums(_coarse_primitive, _coarse_vjp)
-defjvp_argnums(_coarse_primitive, _coarse_jvp)
-
-
+@wengert.custom_vjp
 def _coarse(u, t):
-    """The coarse tensor ``(k, u, d, k')`` of one step: one node when traced, with a
-    layout-aware first-order pullback (the reference rule for forward mode and for
-    higher orders)."""
-    if isbox(u) or isbox(t):
-        return _coarse_primitive(u, t)
+    """The coarse tensor ``(k, u, d, k')`` of one step: one node when traced, with the
+    layout-aware first-order pullback of :func:`_coarse_pullback` (forward mode and higher
+    orders differentiate :func:`_coarse_reference`)."""
+    if isbox(u) or isbox(t):  # forward mode differentiates this function itself
+        return _coarse_reference(u, t)
     return _coarse_forward(u, t)[0]
+
+
+def _coarse_fwd(u, t):
+    if isbox(u) or isbox(t):  # a nested trace level: the reference rule, traced
+        return _coarse_reference(u, t), (u, t, None)
+    out, residuals = _coarse_forward(u, t)
+    return out, (u, t, residuals)
+
+
+def _coarse_bwd(res, g):
+    u, t, residuals = res
+    if residuals is None or isbox(g):  # differentiated again: pull back the reference
+        return wengert.vjp(_coarse_reference, u, t)[1](g)
+    return _coarse_pullback(u, t, residuals, g)
+
+
+_coarse.defvjp(_coarse_fwd, _coarse_bwd)
 
 
 def _step(t, chi, rtol):
