@@ -3,6 +3,7 @@
 import numpy
 import pytest
 
+import wengert
 from wengert_tensornet import (
     ctmrg,
     double_layer,
@@ -83,3 +84,36 @@ def test_bad_arguments_raise(tmp_path):
     numpy.savez(bogus, x=numpy.ones(2))
     with pytest.raises(ValueError, match="state file"):
         load_state(bogus)
+
+
+def test_a_failed_implicit_gradient_falls_back_to_the_unrolled_one(monkeypatch):
+    """A GMRES failure in the fixed-point gradient (seen at far line-search trial points)
+    must not end the optimization: that evaluation uses the unrolled gradient."""
+    import importlib
+
+    module = importlib.import_module("wengert_tensornet.ipeps")  # not the function ipeps
+    from wengert import ConvergenceError
+    from wengert_tensornet import Environment
+
+    real_ctmrg = module.ctmrg
+
+    @wengert.custom_vjp
+    def failing_gradient(x):
+        return x
+
+    def fail(res, g):
+        raise ConvergenceError("fixed_point: GMRES solve of an implicit derivative", 1.0, 1)
+
+    failing_gradient.defvjp(lambda x: (x, None), fail)
+
+    def ctmrg(t, chi, gradient="fixed_point", **options):
+        env = real_ctmrg(t, chi, gradient=gradient, **options)
+        if gradient == "fixed_point":
+            return Environment(failing_gradient(env.corner), env.edge)
+        return env
+
+    monkeypatch.setattr(module, "ctmrg", ctmrg)
+    result = ipeps(D=2, chi=8, seed=0, maxiter=5, progress=False)
+    reference = ipeps(D=2, chi=8, seed=0, maxiter=5, gradient="unrolled", progress=False)
+    assert result.unrolled_fallbacks >= 5
+    assert result.energy == pytest.approx(reference.energy, rel=1e-8)

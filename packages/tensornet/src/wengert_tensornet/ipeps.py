@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy
 from autograd.tracer import getval
 
+import wengert
 import wengert.numpy as np
 from wengert import ConvergenceError
 from wengert_tensornet import _linalg
@@ -170,7 +171,9 @@ class IpepsResult:
     ``(<S^x>, <S^y>, <S^z>)``; ``env`` the converged environment; ``history`` the energy
     after every iteration; ``evaluations`` of energy and gradient (of which
     ``unrolled_fallbacks`` used the unrolled gradient because the corner spectrum was
-    degenerate); ``seconds`` of wall time.
+    degenerate or the implicit gradient failed); ``energy`` is measured in an environment
+    converged from scratch (a warm-started one can differ by ~1e-6 at large ``chi``:
+    CTMRG has more than one fixed point there); ``seconds`` of wall time.
     """
 
     params: numpy.ndarray
@@ -222,7 +225,9 @@ def ipeps(
         environment; the environment is warm-started from the previous evaluation) or
         ``"unrolled"`` (checkpointed steps from the initial environment, as tensorgrad).
         An evaluation whose corner spectrum is degenerate (no fixed point in the gauge of
-        :mod:`wengert_tensornet.ctmrg`) falls back to ``"unrolled"``; with
+        :mod:`wengert_tensornet.ctmrg`), or whose implicit gradient's linear solve fails
+        (``ConvergenceError``, seen at far line-search trial points), falls back to
+        ``"unrolled"``; with
         ``"fixed_point"`` the optimization runs with :func:`wengert_linalg.set_gauge_check`
         ``"off"``, as such fallbacks (line-search trial points) differentiate ``eigh``
         through exact multiplets, where tiny cotangents show a ~1e-6-relative gauge
@@ -250,11 +255,10 @@ def ipeps(
     warm = {"env": None}
     counter = {"evaluations": 0, "unrolled_fallbacks": 0}
 
-    def loss(params):
+    def loss(params, mode=gradient):
         a = _normalized_symmetric(params)
         t = double_layer(a)
         t = t / np.sqrt(np.sum(t * t))
-        mode = gradient
         if mode == "fixed_point":
             try:
                 env = ctmrg(
@@ -281,6 +285,15 @@ def ipeps(
         counter["evaluations"] += 1
         return energy(a, env, h)
 
+    def value_and_grad(params):
+        try:
+            return wengert.value_and_grad(loss)(params)
+        except ConvergenceError:  # the implicit gradient's GMRES solve failed (a trial point)
+            if gradient != "fixed_point":
+                raise
+            counter["unrolled_fallbacks"] += 1
+            return wengert.value_and_grad(lambda p: loss(p, "unrolled"))(params)
+
     history: list[float] = []
     start = time.perf_counter()
 
@@ -298,8 +311,9 @@ def ipeps(
     mode = "off" if gradient == "fixed_point" else None
     with _linalg.gauge_check(mode) if mode else contextlib.nullcontext():
         result = minimize(
-            loss,
+            None,
             params0,
+            value_and_grad=value_and_grad,
             method="L-BFGS-B",
             maxiter=maxiter,
             callback=after_iteration,
@@ -312,7 +326,6 @@ def ipeps(
     env = ctmrg(
         t / numpy.linalg.norm(t),
         chi,
-        env0=warm["env"],
         tol=ctm_tol,
         max_steps=ctm_max_steps,
         raise_on_failure=False,
