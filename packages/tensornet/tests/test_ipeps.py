@@ -5,6 +5,7 @@ import pytest
 
 import wengert
 from wengert_tensornet import (
+    c4v_basis,
     ctmrg,
     double_layer,
     energy,
@@ -12,6 +13,7 @@ from wengert_tensornet import (
     ipeps,
     load_state,
     magnetization,
+    random_tensor,
     symmetrize,
 )
 from wengert_tensornet.ipeps import D2_ENERGY
@@ -38,6 +40,28 @@ def test_symmetrize_gives_a_c4v_invariant_tensor():
     a = symmetrize(numpy.random.default_rng(0).uniform(size=(2, 3, 3, 3, 3)))
     for axes in ((0, 2, 1, 4, 3), (0, 1, 4, 3, 2), (0, 4, 1, 2, 3)):
         numpy.testing.assert_allclose(numpy.transpose(a, axes), a, atol=1e-15)
+
+
+@pytest.mark.parametrize("D", [1, 2, 3, 4])
+def test_c4v_basis_is_an_orthonormal_basis_of_the_symmetric_tensors(D):
+    basis = c4v_basis(2, D)
+    flat = basis.reshape(len(basis), -1)
+    # Burnside: orbits of the D^4 virtual configurations under the 8 symmetries of the
+    # square = (D^4 + 2 D (rotations by 90) + D^2 (by 180) + 2 D^3 (axis mirrors)
+    # + 2 D^2 (diagonal mirrors)) / 8, one element per orbit and physical state
+    assert len(basis) == 2 * (D**4 + 2 * D + 3 * D**2 + 2 * D**3) // 8
+    numpy.testing.assert_allclose(flat @ flat.T, numpy.eye(len(basis)), atol=1e-14)
+    x = numpy.random.default_rng(D).standard_normal(basis.shape[1:])
+    projected = numpy.tensordot(flat @ x.ravel(), basis, axes=1)
+    numpy.testing.assert_allclose(projected, symmetrize(x), atol=1e-14)
+
+
+def test_signed_random_start_is_symmetric_with_mixed_signs_and_reproducible():
+    a = random_tensor(2, 3, seed=4, signed=True)
+    numpy.testing.assert_allclose(symmetrize(a), a, atol=1e-15)
+    assert a.min() < 0 < a.max()
+    numpy.testing.assert_array_equal(a, random_tensor(2, 3, seed=4, signed=True))
+    assert random_tensor(2, 3, seed=4).min() >= 0  # the default: tensorgrad's rand
 
 
 def test_short_optimization_reaches_published_d2_energy():
@@ -80,6 +104,12 @@ def test_bad_arguments_raise(tmp_path):
         ipeps(D=2, chi=4, gradient="adjoint", progress=False)
     with pytest.raises(ValueError, match="a0"):
         ipeps(D=2, chi=4, a0=numpy.ones((2, 3, 3, 3, 3)), progress=False)
+    antisymmetric = numpy.zeros((2, 2, 2, 2, 2))
+    antisymmetric[0, 1, 0, 0, 0], antisymmetric[0, 0, 1, 0, 0] = 1.0, -1.0
+    with pytest.raises(ValueError, match="a0"):
+        ipeps(D=2, chi=4, a0=antisymmetric, progress=False)
+    with pytest.raises(ValueError, match="init"):
+        ipeps(D=2, chi=4, init="gaussian", progress=False)
     bogus = tmp_path / "bogus.npz"
     numpy.savez(bogus, x=numpy.ones(2))
     with pytest.raises(ValueError, match="state file"):

@@ -20,6 +20,7 @@ from wengert_tensornet.io import load_state, save_state
 from wengert_tensornet.ipeps import (
     IpepsResult,
     bond_density_matrix,
+    c4v_basis,
     double_layer,
     energy,
     heisenberg,
@@ -35,5 +36,5 @@ __all__ = [
     "ising_tensor", "site_tensor", "trg", "hotrg", "ctmrg", "ctmrg_step", "ctmrg_ln_z",
     "initial_environment", "Environment", "ipeps", "IpepsResult", "energy", "magnetization",
     "bond_density_matrix", "double_layer", "symmetrize", "heisenberg", "random_tensor",
-    "save_state", "load_state",
+    "c4v_basis", "save_state", "load_state",
 ]

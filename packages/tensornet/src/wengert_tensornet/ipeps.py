@@ -19,6 +19,8 @@ the rotated model.
 from __future__ import annotations
 
 import contextlib
+import functools
+import itertools
 import math
 import time
 from dataclasses import dataclass, field
@@ -44,6 +46,7 @@ __all__ = [
     "ipeps",
     "IpepsResult",
     "random_tensor",
+    "c4v_basis",
     "QMC_ENERGY",
     "D2_ENERGY",
 ]
@@ -155,18 +158,59 @@ def magnetization(a, env: Environment) -> numpy.ndarray:
     return numpy.array([0.5 * numpy.real(numpy.trace(p @ rho1)) for p in paulis])
 
 
-def random_tensor(d: int, D: int, seed: int | numpy.random.Generator = 0) -> numpy.ndarray:
-    """A uniform random ``(d, D, D, D, D)`` start (``rand``, not ``randn``: see REFERENCES.md,
-    a symmetrized Gaussian start gives an exactly degenerate corner spectrum)."""
+@functools.cache
+def c4v_basis(d: int, D: int) -> numpy.ndarray:
+    """Orthonormal basis of the C4v-invariant ``(d, D, D, D, D)`` tensors.
+
+    One element per physical state ``s`` and orbit of virtual configurations
+    ``(u, l, d, r)`` under the eight symmetries of the square: the orbit's indicator,
+    normalized. Ordered by ``s``, then by the orbit's first configuration in lexicographic
+    order. ``symmetrize(x) == tensordot(basis.reshape(n, -1) @ x.ravel(), basis, 1)``.
+
+    :returns: read-only array of shape ``(n, d, D, D, D, D)`` (``n = 2 * 21`` for d=2, D=3).
+    """
+    perms = [axes[1:] for axes in _C4V]
+    orbit_of: dict = {}
+    orbits: list = []
+    for config in itertools.product(range(D), repeat=4):
+        key = min(tuple(config[i - 1] for i in p) for p in perms)
+        if key not in orbit_of:
+            orbit_of[key] = len(orbits)
+            orbits.append([])
+        orbits[orbit_of[key]].append(config)
+    basis = numpy.zeros((d * len(orbits), d) + (D,) * 4)
+    for s in range(d):
+        for k, members in enumerate(orbits):
+            for config in members:
+                basis[(s * len(orbits) + k, s) + config] = 1.0 / math.sqrt(len(members))
+    basis.flags.writeable = False
+    return basis
+
+
+def random_tensor(d: int, D: int, seed: int | numpy.random.Generator = 0, *,
+                  signed: bool = False) -> numpy.ndarray:
+    """A random ``(d, D, D, D, D)`` start.
+
+    ``signed=False``: entries uniform in [0, 1) (tensorgrad's ``rand``; not ``randn``, see
+    REFERENCES.md: a symmetrized Gaussian start gives an exactly degenerate corner
+    spectrum). All entries positive, so every such start lies near the product state.
+    ``signed=True``: a C4v-symmetric tensor whose coordinates in :func:`c4v_basis` are
+    uniform in [-1, 1): mixed signs reach other basins (at D = 3 a lower minimum than any
+    ``signed=False`` start found; see the package README).
+    """
     rng = numpy.random.default_rng(seed)
-    return rng.uniform(size=(d, D, D, D, D))
+    if not signed:
+        return rng.uniform(size=(d, D, D, D, D))
+    basis = c4v_basis(d, D)
+    return numpy.tensordot(rng.uniform(-1.0, 1.0, size=len(basis)), basis, axes=1)
 
 
 @dataclass
 class IpepsResult:
     """Outcome of :func:`ipeps`.
 
-    ``params`` the optimized raw tensor (d, D, D, D, D) (pass it back as ``a0`` to resume);
+    ``params`` the optimized tensor (d, D, D, D, D), C4v-symmetric, of norm
+    :data:`START_NORM` (pass it back as ``a0`` to resume);
     ``a`` its normalized C4v-symmetric version; ``energy`` per site; ``magnetization``
     ``(<S^x>, <S^y>, <S^z>)``; ``env`` the converged environment; ``history`` the energy
     after every iteration; ``evaluations`` of energy and gradient (of which
@@ -190,6 +234,12 @@ class IpepsResult:
     message: str = ""
 
 
+#: The optimizer works on the coordinates of the tensor in :func:`c4v_basis`, scaled to this
+#: norm (the energy does not depend on the norm): L-BFGS's first step, of unit length, then
+#: changes the tensor by about 1 %.
+START_NORM = 100.0
+
+
 def _normalized_symmetric(params):
     a = symmetrize(params)
     return a / np.sqrt(np.sum(a * a))
@@ -207,7 +257,8 @@ def ipeps(
     ctm_tol: float = 1e-12,
     ctm_max_steps: int = 500,
     ftol: float = 1e-13,
-    gtol: float = 1e-9,
+    gtol: float = 1e-10,
+    init: str = "uniform",
     save: str | Path | None = None,
     callback=None,
     progress: bool = True,
@@ -219,8 +270,12 @@ def ipeps(
     :param D: virtual bond dimension.
     :param chi: CTMRG environment dimension.
     :param a0: starting raw tensor (d, D, D, D, D) (e.g. ``IpepsResult.params`` or
-        :func:`wengert_tensornet.load_state`'s ``"params"`` to resume); a uniform random
-        tensor from ``seed`` if omitted. A smaller ``D`` is padded with 1e-3 noise.
+        :func:`wengert_tensornet.load_state`'s ``"params"`` to resume); a random tensor
+        from ``seed`` if omitted. A smaller ``D`` is padded with 1e-3 noise. Only its
+        C4v-symmetric part counts.
+    :param init: the random start when ``a0`` is omitted: ``"uniform"`` (entries in [0, 1),
+        tensorgrad's) or ``"signed"`` (symmetric, coordinates uniform in [-1, 1)); see
+        :func:`random_tensor`.
     :param gradient: ``"fixed_point"`` (implicit differentiation of the converged
         environment; the environment is warm-started from the previous evaluation) or
         ``"unrolled"`` (checkpointed steps from the initial environment, as tensorgrad).
@@ -233,7 +288,10 @@ def ipeps(
         through exact multiplets, where tiny cotangents show a ~1e-6-relative gauge
         dependence that would otherwise end the run with ``GaugeError``.
     :param ctm_tol: CTMRG convergence on the corner spectrum.
-    :param ftol, gtol: L-BFGS-B stopping criteria (scipy's meaning).
+    :param ftol, gtol: L-BFGS-B stopping criteria (scipy's meaning). L-BFGS runs on the
+        tensor's coordinates in :func:`c4v_basis` (no redundant directions), scaled to
+        norm :data:`START_NORM` so that its first step changes the tensor by ~1 %; ``gtol``
+        applies to that scale.
     :param save: an ``.npz`` path written after every iteration (:func:`save_state`).
     :param callback: ``callback(iteration, energy)``; returning ``True`` stops.
     :param progress: show a progress bar.
@@ -251,12 +309,30 @@ def ipeps(
     chi = check_chi(chi, "ipeps")
     if gradient not in GRADIENTS:
         raise ValueError(f"ipeps: gradient must be one of {GRADIENTS}, got {gradient!r}")
-    params0 = random_tensor(d, D, seed) if a0 is None else _padded(a0, d, D, seed)
-    warm = {"env": None}
+    if init not in ("uniform", "signed"):
+        raise ValueError(f"ipeps: init must be 'uniform' or 'signed', got {init!r}")
+    if a0 is None:
+        params0 = random_tensor(d, D, seed, signed=init == "signed")
+    else:
+        params0 = _padded(a0, d, D, seed)
+    basis = c4v_basis(d, D).reshape(-1, params0.size)  # (n, d D^4), orthonormal rows
+    coords0 = basis @ params0.ravel()  # the coordinates of symmetrize(params0)
+    if not numpy.linalg.norm(coords0) > 0:
+        raise ValueError("ipeps: a0 has no C4v-symmetric part (symmetrize(a0) == 0)")
+    coords0 = coords0 * (START_NORM / numpy.linalg.norm(coords0))
+    # CTMRG is warm-started from the environment of the last accepted iterate, not from the
+    # last evaluation: at D >= 3 it can have several fixed points, and an environment
+    # carried over from a far line-search trial point can converge to another one, which
+    # makes the energy jump between nearby points and ends L-BFGS's line search.
+    warm = {"env": None, "recent": {}}
     counter = {"evaluations": 0, "unrolled_fallbacks": 0}
 
-    def loss(params, mode=gradient):
-        a = _normalized_symmetric(params)
+    def tensor(coords):
+        return np.reshape(np.dot(coords, basis), params0.shape)
+
+    def loss(coords, mode=gradient):
+        a = tensor(coords)
+        a = a / np.sqrt(np.sum(a * a))
         t = double_layer(a)
         t = t / np.sqrt(np.sum(t * t))
         if mode == "fixed_point":
@@ -281,28 +357,36 @@ def ipeps(
                 gradient="unrolled",
                 raise_on_failure=False,
             )
-        warm["env"] = Environment(getval(env.corner), getval(env.edge))
+        recent = warm["recent"]  # the environments of the current line search
+        recent[numpy.asarray(getval(coords)).tobytes()] = Environment(
+            getval(env.corner), getval(env.edge)
+        )
+        if len(recent) > 32:
+            del recent[next(iter(recent))]
         counter["evaluations"] += 1
         return energy(a, env, h)
 
-    def value_and_grad(params):
+    def value_and_grad(coords):
         try:
-            return wengert.value_and_grad(loss)(params)
+            return wengert.value_and_grad(loss)(coords)
         except ConvergenceError:  # the implicit gradient's GMRES solve failed (a trial point)
             if gradient != "fixed_point":
                 raise
             counter["unrolled_fallbacks"] += 1
-            return wengert.value_and_grad(lambda p: loss(p, "unrolled"))(params)
+            return wengert.value_and_grad(lambda c: loss(c, "unrolled"))(coords)
 
     history: list[float] = []
     start = time.perf_counter()
 
-    def after_iteration(params, value):
+    def after_iteration(coords, value):
+        accepted = warm["recent"].get(numpy.asarray(coords).tobytes())
+        if accepted is not None:
+            warm["env"] = accepted
+        warm["recent"].clear()
         history.append(float(value))
         if save is not None:
-            save_state(
-                save, params, env=warm["env"], energy=float(value), D=D, chi=chi, history=history
-            )
+            save_state(save, tensor(coords), env=warm["env"], energy=float(value), D=D, chi=chi,
+                       history=history)
         return bool(callback(len(history), float(value))) if callback is not None else False
 
     # A fallback evaluation differentiates eigh through exactly degenerate corner values
@@ -312,15 +396,15 @@ def ipeps(
     with _linalg.gauge_check(mode) if mode else contextlib.nullcontext():
         result = minimize(
             None,
-            params0,
+            coords0,
             value_and_grad=value_and_grad,
             method="L-BFGS-B",
             maxiter=maxiter,
             callback=after_iteration,
             progress=progress,
-            options={"ftol": ftol, "gtol": gtol, "maxcor": 20},
+            options={"ftol": ftol, "gtol": gtol, "maxcor": 30},
         )
-    params = numpy.asarray(result.x)
+    params = tensor(numpy.asarray(result.x))
     a = numpy.asarray(getval(_normalized_symmetric(params)))
     t = double_layer(a)
     env = ctmrg(

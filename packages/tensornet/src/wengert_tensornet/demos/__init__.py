@@ -28,7 +28,10 @@ DEMOS = (
             wengert.DemoOption("D", int, 2, "iPEPS bond dimension (--quick: 2)"),
             wengert.DemoOption("chi", int, 16, "CTMRG bond dimension (--quick: 16)"),
             wengert.DemoOption("maxiter", int, 500, "L-BFGS iterations at most"),
-            wengert.DemoOption("seed", int, 0, "seed of the uniform random start"),
+            wengert.DemoOption("seed", int, 0, "seed of the random start"),
+            wengert.DemoOption("init", str, "uniform",
+                               "random start: uniform (entries in [0, 1)) or signed "
+                               "(symmetric, mixed signs; finds the lower D=3 minimum)"),
             wengert.DemoOption("gradient", str, "fixed_point", "fixed_point or unrolled"),
             wengert.DemoOption("resume", str, "", "state.npz to start from"),
         ),

@@ -40,7 +40,7 @@ def run(ctx) -> dict:
         return False
 
     try:
-        result = ipeps(heisenberg(), D=D, chi=chi, a0=a0, seed=opts["seed"],
+        result = ipeps(heisenberg(), D=D, chi=chi, a0=a0, seed=opts["seed"], init=opts["init"],
                        maxiter=opts["maxiter"], gradient=opts["gradient"],
                        save=ctx.out / "state.npz", callback=callback, progress=False)
     finally:
@@ -56,6 +56,7 @@ def run(ctx) -> dict:
         "evaluations": result.evaluations,
         "seconds_optimizing": round(result.seconds, 2),
         "gradient": opts["gradient"],
+        "init": "resume" if opts["resume"] else opts["init"],
         "optimizer_message": result.message,
         "qmc_energy": QMC_ENERGY,
         "relative_error_vs_qmc": abs(result.energy - QMC_ENERGY) / abs(QMC_ENERGY),
