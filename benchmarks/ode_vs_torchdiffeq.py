@@ -29,7 +29,7 @@ is lost), then medians, geometric means and how often wengert's error is the sma
 Usage::
 
     python benchmarks/ode_vs_torchdiffeq.py [--t1 10 100 1000] [--budget 1800] [--out F.json]
-        [--accuracy-seeds 8] [--accuracy-only]
+        [--accuracy-seeds 8] [--accuracy-only] [--accuracy-rtol 1e-6 1e-8] [--beta 0.08]
 
 A configuration that exceeds ``--budget`` seconds is stopped and reported as such.
 Needs ``pip install torch==2.13.0 torchdiffeq`` (CPU) and wengert-ode.
@@ -82,15 +82,17 @@ def energy(seed: int, y) -> float:
 
 
 def _run_wengert(mode: str, t1: float, rtol: float, method: str = "dopri5",
-                 seed: int = 0) -> dict:
+                 seed: int = 0, beta: float | None = None) -> dict:
     import wengert
     import wengert.numpy as np
-    from wengert_ode import odeint
+    from wengert_ode import PIController, odeint
     from wengert_ode.nn import mlp_field, mlp_field_vjp
 
     params = weights(seed)
     y0 = numpy.array(Y0)
     fast = {} if mode == "backprop" else {"f_vjp": mlp_field_vjp}
+    if beta is not None:
+        fast["controller"] = PIController(beta=beta)
     odeint(mlp_field, y0, numpy.array([0.0, 1.0]), params, rtol=rtol, atol=rtol, **fast)
     holder = {}
 
@@ -170,13 +172,14 @@ def _baseline(library: str) -> dict:
     return {"seconds": 0.0}
 
 
-def child(config: str, t1: float, rtol: float, method: str, seed: int) -> None:
+def child(config: str, t1: float, rtol: float, method: str, seed: int,
+          beta: float | None) -> None:
     if config.startswith("baseline-"):
         result = _baseline(config.split("-", 1)[1])
     elif config.startswith("torchdiffeq"):
         result = _run_torch(config, t1, rtol, seed)
     else:
-        result = _run_wengert(config, t1, rtol, method, seed)
+        result = _run_wengert(config, t1, rtol, method, seed, beta)
     print(json.dumps(result))
 
 
@@ -184,13 +187,17 @@ def child(config: str, t1: float, rtol: float, method: str, seed: int) -> None:
 
 
 def run_child(config: str, t1: float, budget: float, rtol: float = TOL,
-              method: str = "dopri5", seed: int = 0) -> dict:
-    """Run one configuration in a subprocess; adds ``peak_rss_mb`` (or ``timeout``)."""
+              method: str = "dopri5", seed: int = 0, beta: float | None = None) -> dict:
+    """Run one configuration in a subprocess; adds ``peak_rss_mb`` (or ``timeout``).
+
+    ``beta``: wengert's ``PIController(beta=...)`` instead of the default controller.
+    """
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    extra = [] if beta is None else ["--beta", str(beta)]
     with tempfile.TemporaryFile(mode="w+") as out:
         proc = subprocess.Popen([sys.executable, __file__, "--child", config, "--t1", str(t1),
                                  "--rtol", str(rtol), "--method", method, "--seed",
-                                 str(seed)], stdout=out, env=env)
+                                 str(seed), *extra], stdout=out, env=env)
         start = time.monotonic()
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -216,49 +223,52 @@ def _rel(a, b) -> float:
     return float(numpy.linalg.norm(a - b) / numpy.linalg.norm(b))
 
 
-ACCURACY_CONFIGS = {"wengert": "checkpoint", "torchdiffeq": "torchdiffeq-backprop"}
+def accuracy(t1: float, seeds: list[int], budget: float, beta: float | None = None,
+             rtol: float = TOL) -> list[dict]:
+    """Errors of both libraries at ``rtol = atol`` against the reference, one MLP per seed.
 
-
-def accuracy(t1: float, seeds: list[int], budget: float) -> list[dict]:
-    """Errors of both libraries at ``TOL`` against the reference, one MLP per seed.
-
-    Per seed and library: the gradient's relative error, the relative error of ``y(t1)``
-    and the relative drift of the conserved energy ``H`` (which, unlike the phase, does not
-    saturate when the solution has lost all digits). Prints one row per seed, then the
-    medians, geometric means and how often wengert's error is the smaller.
+    Per seed and solver (wengert's checkpoint mode; with ``beta`` also wengert with
+    ``PIController(beta=beta)``; torchdiffeq's ``odeint``): the gradient's relative error,
+    the relative error of ``y(t1)`` and the relative drift of the conserved energy ``H``
+    (which, unlike the phase, does not saturate when the solution has lost all digits).
+    Prints one row per seed, then per wengert solver the medians, geometric means and how
+    often its error is no larger than torchdiffeq's.
     """
-    print(f"\nt1 = {t1:g}, accuracy at rtol = atol = {TOL:g} over {len(seeds)} MLPs "
-          "(relative errors vs dopri5 at 1e-10)")
-    print(f"{'seed':>4} {'steps w':>8} {'grad err w':>11} {'grad err td':>12} {'y err w':>9} "
-          f"{'y err td':>9} {'dH w':>9} {'dH td':>9}")
+    solvers = {"wengert": ("checkpoint", None)}
+    if beta is not None:
+        solvers[f"wengert-beta{beta:g}"] = ("checkpoint", beta)
+    solvers["torchdiffeq"] = ("torchdiffeq-backprop", None)
+    print(f"\nt1 = {t1:g}, accuracy at rtol = atol = {rtol:g} over {len(seeds)} MLPs "
+          "(relative errors vs dopri5 at 1e-10): gradient / y(t1) / energy drift / nfev")
+    print(f"{'seed':>4} " + " ".join(f"{name:>40}" for name in solvers))
     rows = []
     for seed in seeds:
         ref = run_child("checkpoint", t1, budget, rtol=1e-10, seed=seed)
         h0 = energy(seed, Y0)
-        row = {"t1": t1, "seed": seed, "steps_wengert": None}
-        for name, config in ACCURACY_CONFIGS.items():
-            got = run_child(config, t1, budget, seed=seed)
+        row = {"t1": t1, "seed": seed, "rtol": rtol}
+        for name, (config, solver_beta) in solvers.items():
+            got = run_child(config, t1, budget, rtol=rtol, seed=seed, beta=solver_beta)
             row[name] = dict(grad_error=_rel(got["grad"], ref["grad"]),
                              y_error=_rel(got["y1"], ref["y1"]),
                              energy_error=abs(energy(seed, got["y1"]) - h0) / h0,
                              nfev=got["nfev_forward"])
-            row["steps_wengert"] = got.get("steps", row["steps_wengert"])
-        w, td = row["wengert"], row["torchdiffeq"]
-        print(f"{seed:4d} {row['steps_wengert']:8d} {w['grad_error']:11.2e} "
-              f"{td['grad_error']:12.2e} {w['y_error']:9.2e} {td['y_error']:9.2e} "
-              f"{w['energy_error']:9.2e} {td['energy_error']:9.2e}", flush=True)
+        print(f"{seed:4d} " + " ".join(
+            f"{r['grad_error']:9.2e} {r['y_error']:9.2e} {r['energy_error']:9.2e} {r['nfev']:8d}"
+            for r in (row[name] for name in solvers)), flush=True)
         rows.append(row)
-    for key, label in (("grad_error", "gradient"), ("y_error", "y(t1)"),
-                       ("energy_error", "energy drift")):
-        w = numpy.array([r["wengert"][key] for r in rows])
-        td = numpy.array([r["torchdiffeq"][key] for r in rows])
-        print(f"  {label:>12}: median wengert {numpy.median(w):.2e} torchdiffeq "
-              f"{numpy.median(td):.2e}; geometric mean {numpy.exp(numpy.log(w).mean()):.2e} "
-              f"vs {numpy.exp(numpy.log(td).mean()):.2e}; wengert smaller in "
-              f"{int(numpy.sum(w <= td))}/{len(rows)}")
-    nfev_w = numpy.mean([r["wengert"]["nfev"] for r in rows])
-    nfev_td = numpy.mean([r["torchdiffeq"]["nfev"] for r in rows])
-    print(f"  mean forward nfev: wengert {nfev_w:.0f}, torchdiffeq {nfev_td:.0f}")
+    td_name = "torchdiffeq"
+    for name in (n for n in solvers if n != td_name):
+        print(f"  {name} vs {td_name}:")
+        for key, label in (("grad_error", "gradient"), ("y_error", "y(t1)"),
+                           ("energy_error", "energy drift")):
+            w = numpy.array([r[name][key] for r in rows])
+            td = numpy.array([r[td_name][key] for r in rows])
+            print(f"  {label:>14}: median {numpy.median(w):.2e} vs {numpy.median(td):.2e}; "
+                  f"geometric mean {numpy.exp(numpy.log(w).mean()):.2e} vs "
+                  f"{numpy.exp(numpy.log(td).mean()):.2e}; no larger in "
+                  f"{int(numpy.sum(w <= td))}/{len(rows)}")
+    print("  mean forward nfev: " + ", ".join(
+        f"{name} {numpy.mean([r[name]['nfev'] for r in rows]):.0f}" for name in solvers))
     return rows
 
 
@@ -273,13 +283,18 @@ def main() -> None:
                         help="MLPs (seeds 0..N-1) for the accuracy comparison (0: skip it)")
     parser.add_argument("--accuracy-only", action="store_true",
                         help="skip the timing table, run only the accuracy comparison")
+    parser.add_argument("--accuracy-rtol", type=float, nargs="+", default=[TOL],
+                        help="tolerances (rtol = atol, the same for both libraries) of the "
+                             "accuracy comparison")
+    parser.add_argument("--beta", type=float, default=None,
+                        help="also compare wengert with PIController(beta=BETA) for accuracy")
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--rtol", type=float, default=TOL, help=argparse.SUPPRESS)
     parser.add_argument("--method", default="dopri5", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.t1[0], args.rtol, args.method, args.seed)
+        child(args.child, args.t1[0], args.rtol, args.method, args.seed, args.beta)
         return
     from importlib.metadata import version
 
@@ -315,9 +330,11 @@ def main() -> None:
                       f"{row['peak_rss_mb']:8.0f} {row['grad_error']:9.1e}", flush=True)
             rows.append(row)
         rows += [dict(ref, role="reference"), dict(check, role="reference-check")]
-    for t1 in args.t1 if args.accuracy_seeds else []:
-        rows += [dict(r, role="accuracy") for r in accuracy(t1, list(range(args.accuracy_seeds)),
-                                                            args.budget)]
+    for rtol in args.accuracy_rtol if args.accuracy_seeds else []:
+        for t1 in args.t1:
+            rows += [dict(r, role="accuracy")
+                     for r in accuracy(t1, list(range(args.accuracy_seeds)), args.budget,
+                                       args.beta, rtol)]
     if args.out:
         with open(args.out, "w") as fh:
             json.dump({"meta": meta, "rows": rows}, fh, indent=1)
