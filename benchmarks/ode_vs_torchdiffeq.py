@@ -24,7 +24,9 @@ accuracy section then repeats the comparison for ``--accuracy-seeds`` MLPs (seed
 wengert's checkpoint mode against torchdiffeq's ``odeint``): per seed the gradient's
 relative error, the relative error of ``y(t1)`` and the relative drift of the conserved
 energy ``H`` (a measure of the solution's accuracy that does not saturate when the phase
-is lost), then medians, geometric means and how often wengert's error is the smaller.
+is lost), then medians, geometric means and how often wengert's error is the smaller;
+at each ``--accuracy-rtol`` (the same for both libraries), and with ``--beta`` also for
+wengert with ``PIController(beta=BETA)``.
 
 Usage::
 
