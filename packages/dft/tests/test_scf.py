@@ -218,3 +218,20 @@ def test_uhf_oh_sto3g_finds_the_pyscf_ground_state():
     assert abs(r.energy - (-74.36266922171443)) < 1e-9
     with pytest.raises(ValueError, match="result must be an RHF result"):
         rhf_stability(oh, r)
+
+
+def test_uhf_cn_radical_converges_to_a_stable_state():
+    # From the atomic-density guess DIIS oscillates (|FDS - SDF| ~ 5e-3 after 200
+    # iterations); _solve then restarts from the core guess. PySCF 2.14 UHF with its own
+    # guess does not converge either (mf.converged False at -92.1417); started from our
+    # density it converges to the same energy and finds the state internally stable.
+    cn = Molecule("C 0 0 0; N 0 0 1.17", "6-31g", spin=1)
+    r = scf(cn, "uhf")
+    assert r.converged and r.residual < 1e-10
+    pyscf = pytest.importorskip("pyscf", reason="PySCF is the oracle for the UHF state")
+    mf = pyscf.scf.UHF(cn.to_pyscf())
+    mf.conv_tol = 1e-12
+    mf.verbose = 0
+    e = mf.kernel(numpy.asarray(r.dm_spin))
+    assert mf.converged and abs(r.energy - e) < 1e-9
+    assert mf.stability(return_status=True)[2]  # internally stable
