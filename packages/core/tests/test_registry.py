@@ -163,3 +163,18 @@ def test_unavailable_backend_explains_why():
     assert backend.status() == (False, "no ghost device")
     with pytest.raises(RuntimeError, match="no ghost device"):
         backend.require()
+
+
+def test_check_fails_on_a_broken_plugin_only_when_the_pattern_selects_it(make_plugin, capsys):
+    from wengert.cli import _plugin_selected, main
+
+    make_plugin("good", GOOD.format(domain="good"))
+    make_plugin("broken", "raise ImportError('needs libfoo')")
+    wengert.registry(reload=True)
+    assert main(["check", "good", "--backend", "numpy"]) == 0
+    out = capsys.readouterr().out
+    assert "WARN  plugin broken" in out and "needs libfoo" in out and "1 passed, 0 failed" in out
+    assert main(["check", "broken"]) == 1  # reported before "selects no registered primitive"
+    assert "FAIL  plugin broken" in capsys.readouterr().out
+    assert _plugin_selected("broken", None) and _plugin_selected("broken", "bro*.x")
+    assert not _plugin_selected("broken", "good.square")

@@ -2,7 +2,8 @@
 
     wengert plugins                      what was discovered, versions, backends
     wengert primitives [--domain D]      table of primitives and their rules
-    wengert check [PATTERN] [--backend B]   conformance suite (exit 1 on any failure)
+    wengert check [PATTERN] [--backend B]   conformance suite (exit 1 on any failure,
+                                            or a selected plugin that failed to load)
     wengert demo --list                  registered demos
     wengert demo NAME [--quick] [--out DIR] [--OPTION VALUE ...]
 """
@@ -10,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import sys
 import time
 import traceback
@@ -62,6 +64,13 @@ def _cmd_check(args) -> int:
     from wengert.testing.conformance import conformance_cases
 
     reg = registry()
+    passed = failed = skipped = 0
+    for name, error in reg.errors.items():  # first: they may be why a pattern selects nothing
+        if _plugin_selected(name, args.pattern):
+            print(f"FAIL  plugin {name}: {error}")
+            failed += 1
+        else:
+            print(f"WARN  plugin {name} (not selected by {args.pattern!r}): {error}")
     try:
         cases = conformance_cases(args.pattern, args.backend)
     except ValueError as exc:
@@ -71,10 +80,6 @@ def _cmd_check(args) -> int:
         print(f"error: backend {args.backend!r} is not installed "
               f"(installed: {', '.join(sorted(reg.backends))})", file=sys.stderr)
         return 1
-    passed = failed = skipped = 0
-    for name, error in reg.errors.items():
-        print(f"FAIL  plugin {name}: {error}")
-        failed += 1
     for case in cases:
         reason = case.skip_reason()
         if reason:
@@ -94,6 +99,16 @@ def _cmd_check(args) -> int:
             print(f"ok    {case.id} ({time.perf_counter() - start:.2f}s)")
     print(f"\n{passed} passed, {failed} failed, {skipped} skipped")
     return 1 if failed else 0
+
+
+def _plugin_selected(plugin: str, pattern: str | None) -> bool:
+    """Whether ``wengert check PATTERN`` concerns ``plugin``: every plugin without a
+    pattern, else those whose name matches the pattern's domain (the part before the first
+    ``.``), as a prefix or a glob."""
+    if not pattern:
+        return True
+    domain = pattern.split(".")[0]
+    return plugin.startswith(domain) or fnmatch.fnmatchcase(plugin, domain)
 
 
 def _cmd_demo(args, rest: list[str]) -> int:
