@@ -60,7 +60,7 @@ from autograd.tracer import getval, isbox
 import wengert
 import wengert.numpy as np
 from wengert_tensornet import _linalg
-from wengert_tensornet._common import check_chi
+from wengert_tensornet._common import check_chi, wide_tensordot
 
 __all__ = ["Environment", "ctmrg", "ctmrg_step", "ctmrg_ln_z", "initial_environment", "GRADIENTS"]
 
@@ -154,8 +154,15 @@ def _renormalized_edge(p, et, d2):
     contraction ``y[a, x2, d, r]`` (the fused step's backward pass reuses it).
     """
     p3 = np.reshape(p, (p.shape[0] // d2, d2, p.shape[1]))  # (x, u, a)
-    y = np.tensordot(p3, et, axes=([0, 1], [0, 2]))  # (a, x2, d, r)
-    return np.tensordot(y, p3, axes=([1, 2], [0, 1])), y  # (a, r, b)
+    tensordot = _tensordot_for(p3, et)
+    y = tensordot(p3, et, axes=([0, 1], [0, 2]))  # (a, x2, d, r)
+    return tensordot(y, p3, axes=([1, 2], [0, 1])), y  # (a, r, b)
+
+
+def _tensordot_for(*arrays):
+    """``wengert.numpy.tensordot`` when any of ``arrays`` is traced, else the plain-numpy
+    :func:`wide_tensordot` (the untraced CTMRG iterations and the fused step)."""
+    return np.tensordot if any(isbox(x) for x in arrays) else wide_tensordot
 
 
 def _step_parts(c, e, T, chi):
@@ -165,9 +172,10 @@ def _step_parts(c, e, T, chi):
     called on plain arrays by the fused step of the fixed-point gradient.
     """
     k_in, d2 = e.shape[0], T.shape[0]
+    tensordot = _tensordot_for(c, e, T)
     ce = c[:, None, None] * e  # C(x, x) E(x, u, y2): the diagonal corner absorbed
-    r1 = np.tensordot(ce, e, axes=([0], [0]))  # (u, y2, l, x2)
-    r = np.tensordot(r1, T, axes=([0, 2], [0, 1]))  # (y2, x2, d, r)
+    r1 = tensordot(ce, e, axes=([0], [0]))  # (u, y2, l, x2)
+    r = tensordot(r1, T, axes=([0, 2], [0, 1]))  # (y2, x2, d, r)
     # symmetric by C4v up to roundoff; the eigensolver uses its symmetric part
     rho = np.reshape(np.transpose(r, (0, 3, 1, 2)), (k_in * d2, k_in * d2))
     w, v = _linalg.eigh(rho)
@@ -175,7 +183,7 @@ def _step_parts(c, e, T, chi):
     k = _linalg.kept(numpy.abs(getval(w))[order], chi)
     order = order[:k]
     corner = w[order]
-    et = np.tensordot(e, T, axes=([1], [1]))  # E(x, l, x2) T(u, l, d, r): (x, x2, u, d, r)
+    et = tensordot(e, T, axes=([1], [1]))  # E(x, l, x2) T(u, l, d, r): (x, x2, u, d, r)
     if k == k_in:  # signs relative to the input edge (they fix all of them)
         p = v[:, order]
         edge, y = _renormalized_edge(p, et, d2)
@@ -269,17 +277,17 @@ def _fused_pullback(parts, g, need_x: bool, need_t: bool):
     # the renormalized edge E[a, r, b] = P3[x, u, a] et[x, x2, u, d, r] P3[x2, d, b]
     p3 = numpy.reshape(v[:, order] * signs, (k_in, d2, k))
     et, y = parts["et"], parts["y"]
-    g_p3 = numpy.tensordot(y, g_edge, axes=([0, 3], [0, 1]))  # second slot: (x2, d, b)
-    z = numpy.tensordot(et, p3, axes=([1, 3], [0, 1]))  # (x, u, r, b)
-    g_p3 += numpy.tensordot(z, g_edge, axes=([2, 3], [1, 2]))  # first slot: (x, u, a)
-    g_et = numpy.tensordot(
-        numpy.tensordot(p3, g_edge, axes=([2], [0])), p3, axes=([3], [2])
+    g_p3 = wide_tensordot(y, g_edge, axes=([0, 3], [0, 1]))  # second slot: (x2, d, b)
+    z = wide_tensordot(et, p3, axes=([1, 3], [0, 1]))  # (x, u, r, b)
+    g_p3 += wide_tensordot(z, g_edge, axes=([2, 3], [1, 2]))  # first slot: (x, u, a)
+    g_et = wide_tensordot(
+        wide_tensordot(p3, g_edge, axes=([2], [0])), p3, axes=([3], [2])
     )  # (x, u, r, x2, d)
     x_bar = t_bar = None
     if need_x:  # et = E(x, l, x2) T(u, l, d, r)
-        e_bar = numpy.transpose(numpy.tensordot(g_et, T, axes=([1, 2, 4], [0, 3, 2])), (0, 2, 1))
+        e_bar = numpy.transpose(wide_tensordot(g_et, T, axes=([1, 2, 4], [0, 3, 2])), (0, 2, 1))
     if need_t:
-        t_bar = numpy.transpose(numpy.tensordot(g_et, e, axes=([0, 3], [0, 2])), (0, 3, 2, 1))
+        t_bar = numpy.transpose(wide_tensordot(g_et, e, axes=([0, 3], [0, 2])), (0, 3, 2, 1))
     # eigh: A_bar = V (diag(w_bar) + F o (V^T V_bar)) V^T, F_ij = 1 / (w_j - w_i), only
     # the kept columns j carry cotangents (kept and dropped values never coincide: kept())
     p = v[:, order]
@@ -293,11 +301,11 @@ def _fused_pullback(parts, g, need_x: bool, need_t: bool):
     # the enlarged corner rho[(y2, r), (x2, d)] = r[y2, x2, d, r], r = r1 T
     r_bar = numpy.transpose(numpy.reshape(rho_bar, (k_in, d2, k_in, d2)), (0, 2, 3, 1))
     if need_t:
-        t_bar = t_bar + numpy.tensordot(r1, r_bar, axes=([1, 3], [0, 1]))
+        t_bar = t_bar + wide_tensordot(r1, r_bar, axes=([1, 3], [0, 1]))
     if need_x:
-        r1_bar = numpy.transpose(numpy.tensordot(r_bar, T, axes=([2, 3], [2, 3])), (2, 0, 3, 1))
-        ce_bar = numpy.tensordot(e, r1_bar, axes=([1, 2], [2, 3]))  # (x, u, y2)
-        e_bar = e_bar + numpy.tensordot(ce, r1_bar, axes=([1, 2], [0, 1]))
+        r1_bar = numpy.transpose(wide_tensordot(r_bar, T, axes=([2, 3], [2, 3])), (2, 0, 3, 1))
+        ce_bar = wide_tensordot(e, r1_bar, axes=([1, 2], [2, 3]))  # (x, u, y2)
+        e_bar = e_bar + wide_tensordot(ce, r1_bar, axes=([1, 2], [0, 1]))
         e_bar = e_bar + c[:, None, None] * ce_bar
         c_bar = numpy.einsum("xuy,xuy->x", ce_bar, e)
         x_bar = numpy.concatenate([c_bar, numpy.ravel(e_bar)])
