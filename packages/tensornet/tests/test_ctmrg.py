@@ -128,3 +128,17 @@ def test_second_derivative_through_the_fixed_point_matches_the_unrolled_one():
     for second in (wengert.grad(wengert.grad(e)), wengert.hessian(e)):
         value = second(0.0, "fixed_point")
         assert value == pytest.approx(unrolled, rel=1e-7)  # measured 2e-9
+
+
+@pytest.mark.parametrize("shapes, axes", [
+    (((6, 5, 4), (5, 4, 2)), ([1, 2], [0, 1])),  # tall result: computed transposed
+    (((2, 5, 4), (4, 5, 7, 3)), ([1, 2], [1, 0])),  # wide result: as is
+    (((3, 4), (4,)), ([1], [0])),
+])
+def test_wide_tensordot_is_numpy_tensordot(shapes, axes):
+    from wengert_tensornet._common import wide_tensordot
+
+    rng = numpy.random.default_rng(0)
+    a, b = (rng.standard_normal(s) for s in shapes)
+    numpy.testing.assert_allclose(wide_tensordot(a, b, axes), numpy.tensordot(a, b, axes),
+                                  rtol=1e-13, atol=1e-13)
